@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# rundown: Windows NT run-down protection for Linux.
+#
+#   make            build rundown.ko (and the example and test modules)
+#   make bench      the main job: rundown against RCU, percpu_ref and locks
+#   make check      every test suite; ends with one "N passed, N failed" line
+#   make deps       install what the build and the tests need (apt-get)
+#
+# KDIR selects the kernel to build against: the running kernel's build tree
+# when it exists, else the newest Debian linux-headers-*-amd64.
+
+KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
+	$(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64))))
+ROOT := $(CURDIR)
+BUILD := $(ROOT)/build
+RESULTS := $(BUILD)/results
+export KDIR ROOT BUILD RESULTS
+
+KBUILD = $(MAKE) -C $(KDIR) M=$(ROOT)
+
+.PHONY: all module modules clean deps check style sparse
+all: module
+module modules:
+	@test -n "$(KDIR)" -a -d "$(KDIR)" || { echo "no kernel build tree: set KDIR or run 'make deps'" >&2; exit 1; }
+	$(KBUILD) modules
+
+clean:
+	-$(KBUILD) clean
+	rm -rf $(BUILD)
+
+# Debian packages every target needs. linux-image-amd64 is the kernel booted
+# in QEMU; linux-source-6.1 provides checkpatch, the kselftest harness and the
+# debug kernel's sources.
+DEPS := build-essential kmod cpio xz-utils bc flex bison libelf-dev libssl-dev \
+	linux-headers-amd64 linux-image-amd64 linux-source-6.1 \
+	qemu-system-x86 busybox-static sparse \
+	cmake g++ libgtest-dev liburcu-dev gnuplot-nox dkms rsync
+deps:
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEPS)
+
+# ---------------------------------------------------------------------------
+# Tests. Every suite is a target check-<name> that writes
+# $(RESULTS)/<name>.count ("<passed> <failed>"); "make check" runs them all,
+# keeps going past failures and sums them.
+CHECK_SUITES :=
+
+include selftests/vm/vm.mk
+
+check:
+	@rm -rf $(RESULTS); mkdir -p $(RESULTS)
+	@for s in $(CHECK_SUITES); do \
+		echo "==== suite $$s"; \
+		$(MAKE) --no-print-directory check-$$s; echo $$? > $(RESULTS)/$$s.rc; \
+	done; \
+	sh selftests/summary.sh $(CHECK_SUITES)

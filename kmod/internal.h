@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Declarations shared by the parts of rundown.ko; not an interface. */
+#ifndef _RUNDOWN_INTERNAL_H
+#define _RUNDOWN_INTERNAL_H
+
+struct file;
+
+/* dev.c: /dev/rundown */
+int rundown_dev_init(void);
+void rundown_dev_exit(void);
+
+/* bench.c: RUNDOWN_IOC_BENCH, the in-kernel benchmarks */
+long rundown_bench_ioctl(struct file *file, void __user *argp);
+
+#endif /* _RUNDOWN_INTERNAL_H */

@@ -1,0 +1,685 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Run-down protection: the out-of-line slow paths of <linux/rundown.h>.
+ *
+ * The fast paths (acquire and release) are inline in the header. What lives
+ * here runs only when run-down is under way or the API is misused: waiting,
+ * waking the waiters, folding the cache-aware variant's per-CPU slots, and
+ * the lockdep bookkeeping that catches a task waiting on a rundown it holds.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/export.h>
+#include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/wait_bit.h>
+#include <linux/rundown.h>
+
+#include "internal.h"
+
+/*
+ * Wait on @var until @cond, in task state @state, for at most @timeout
+ * jiffies (MAX_SCHEDULE_TIMEOUT: forever). Evaluates to the jiffies left
+ * (at least 1) once @cond holds, 0 on timeout, or -ERESTARTSYS when a
+ * killable wait was interrupted by a fatal signal.
+ */
+#define rundown_wait_var(var, cond, state, timeout)			\
+({									\
+	long __ret = (timeout);						\
+									\
+	might_sleep();							\
+	if (!___wait_cond_timeout(cond))				\
+		__ret = ___wait_var_event(var, ___wait_cond_timeout(cond), \
+					  state, 0, timeout,		\
+					  __ret = schedule_timeout(__ret)); \
+	__ret;								\
+})
+
+/* ---- lockdep: waiting on a rundown the waiting task holds ---------------- */
+
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+/*
+ * Lockdep cannot track a rundown reference as a held lock: NT lets any task
+ * or interrupt release a reference another task took, and a held-lock entry
+ * left behind on the acquiring task would be reported as a lock held on
+ * return to user space. Instead, a small table records which task holds how
+ * many references of which rundown. Waiting while the table says the
+ * current task holds references is reported through lockdep itself, by
+ * replaying "holds shared, then waits exclusive" on the rundown's map.
+ *
+ * A release by a task that is not a recorded holder (a hand-off) forgets
+ * every record of that rundown: from then on the table may miss a
+ * self-deadlock, but it never reports one that cannot happen. References
+ * taken outside task context are not recorded.
+ */
+struct rundown_holder {
+	const void *key;
+	struct task_struct *task;
+	unsigned long refs;
+};
+
+#define RUNDOWN_HOLDERS	128
+static struct rundown_holder rundown_holders[RUNDOWN_HOLDERS];
+static DEFINE_RAW_SPINLOCK(rundown_holders_lock);
+
+void __rundown_dep_acquire(const void *key, unsigned long n)
+{
+	struct rundown_holder *h, *free = NULL;
+	unsigned long flags;
+
+	if (!in_task())
+		return;
+	raw_spin_lock_irqsave(&rundown_holders_lock, flags);
+	for (h = rundown_holders; h < rundown_holders + RUNDOWN_HOLDERS; h++) {
+		if (h->key == key && h->task == current) {
+			h->refs += n;
+			goto out;
+		}
+		if (!h->key && !free)
+			free = h;
+	}
+	if (free) {	/* table full: this holder goes unrecorded */
+		free->key = key;
+		free->task = current;
+		free->refs = n;
+	}
+out:
+	raw_spin_unlock_irqrestore(&rundown_holders_lock, flags);
+}
+EXPORT_SYMBOL_GPL(__rundown_dep_acquire);
+
+void __rundown_dep_release(const void *key, unsigned long n)
+{
+	struct rundown_holder *h;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&rundown_holders_lock, flags);
+	for (h = rundown_holders; h < rundown_holders + RUNDOWN_HOLDERS; h++) {
+		if (h->key == key && h->task == current && in_task() &&
+		    h->refs >= n) {
+			h->refs -= n;
+			if (!h->refs)
+				h->key = NULL;
+			goto out;
+		}
+	}
+	/* Hand-off, or more than recorded: forget this rundown's holders. */
+	for (h = rundown_holders; h < rundown_holders + RUNDOWN_HOLDERS; h++)
+		if (h->key == key)
+			h->key = NULL;
+out:
+	raw_spin_unlock_irqrestore(&rundown_holders_lock, flags);
+}
+EXPORT_SYMBOL_GPL(__rundown_dep_release);
+
+static void rundown_dep_wait(const void *key, struct lockdep_map *map)
+{
+	struct rundown_holder *h;
+	unsigned long flags;
+	bool held = false;
+
+	raw_spin_lock_irqsave(&rundown_holders_lock, flags);
+	for (h = rundown_holders; h < rundown_holders + RUNDOWN_HOLDERS; h++)
+		if (h->key == key && h->task == current && h->refs)
+			held = true;
+	raw_spin_unlock_irqrestore(&rundown_holders_lock, flags);
+
+	if (held) {
+		/* "possible recursive locking": the wait can never end. */
+		lock_acquire_shared(map, 0, 1, NULL, _RET_IP_);
+		lock_acquire_exclusive(map, 0, 0, NULL, _RET_IP_);
+		lock_release(map, _RET_IP_);
+		lock_release(map, _RET_IP_);
+	} else {
+		/* Record the locks held while waiting, as a sleeping lock. */
+		lock_map_acquire(map);
+		lock_map_release(map);
+	}
+}
+
+static void rundown_dep_forget(const void *key)
+{
+	struct rundown_holder *h;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&rundown_holders_lock, flags);
+	for (h = rundown_holders; h < rundown_holders + RUNDOWN_HOLDERS; h++)
+		if (h->key == key)
+			h->key = NULL;
+	raw_spin_unlock_irqrestore(&rundown_holders_lock, flags);
+}
+#define rundown_dep_map(ref)	(&(ref)->dep_map)
+#else
+static inline void rundown_dep_wait(const void *key, void *map) { }
+static inline void rundown_dep_forget(const void *key) { }
+#define rundown_dep_map(ref)	NULL
+#endif
+
+/* ---- struct rundown_ref --------------------------------------------------- */
+
+/**
+ * __rundown_init - initialise a struct rundown_ref (use rundown_init())
+ * @ref: the reference
+ * @dead: born run down (acquires fail until rundown_reinit())
+ * @name: lockdep name
+ * @key: lockdep class key
+ *
+ * Context: any.
+ */
+void __rundown_init(struct rundown_ref *ref, bool dead, const char *name,
+		    struct lock_class_key *key)
+{
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	lockdep_init_map_wait(&ref->dep_map, name, key, 0, LD_WAIT_SLEEP);
+#endif
+	rundown_dep_forget(ref);
+	/* Pairs with the acquire cmpxchg in rundown_acquire_many(). */
+	atomic_long_set_release(&ref->count, dead ? RUNDOWN_DYING : 0);
+}
+EXPORT_SYMBOL_GPL(__rundown_init);
+
+/**
+ * rundown_reinit - make a run-down reference live again, for a new object
+ * @ref: the reference, run down by a wait that returned 0
+ *
+ * NT's ExReInitializeRundownProtection(). Acquires succeed again, and see
+ * everything the caller did before this call. Reinitialising while
+ * references are held, or before run-down, is reported and ignored.
+ *
+ * Context: any. Must not race with waits on @ref.
+ */
+void rundown_reinit(struct rundown_ref *ref)
+{
+	long old = RUNDOWN_DYING;
+
+	/*
+	 * Release ordering pairs with the acquire cmpxchg in
+	 * rundown_acquire_many(): whoever acquires the new object sees it
+	 * set up.
+	 */
+	if (WARN_ON_ONCE(!atomic_long_try_cmpxchg_release(&ref->count, &old, 0)))
+		pr_err("rundown_reinit(%p) while %s\n", ref,
+		       old & RUNDOWN_DYING ? "references are held" : "live");
+}
+EXPORT_SYMBOL_GPL(rundown_reinit);
+
+/**
+ * rundown_completed - record that run-down of the old object is complete
+ * @ref: the reference, run down by a wait that returned 0
+ *
+ * NT's ExRundownCompleted(). Acquires keep failing; rundown_reinit() may
+ * follow. Calling it while references are held or before run-down is
+ * reported.
+ *
+ * Context: any.
+ */
+void rundown_completed(struct rundown_ref *ref)
+{
+	WARN_ON_ONCE(atomic_long_read(&ref->count) != RUNDOWN_DYING);
+}
+EXPORT_SYMBOL_GPL(rundown_completed);
+
+static bool rundown_drained(struct rundown_ref *ref)
+{
+	/*
+	 * No reference left (or already reinitialised by the owner after
+	 * another waiter returned). Acquire: pairs with the fully ordered
+	 * subtraction in rundown_release_many(), so the holders' accesses
+	 * happen before the waiter returns.
+	 */
+	return !(atomic_long_read_acquire(&ref->count) & ~RUNDOWN_DYING);
+}
+
+static long __rundown_wait(struct rundown_ref *ref, unsigned int state,
+			   long timeout)
+{
+	long old = 0;
+
+	rundown_dep_wait(ref, rundown_dep_map(ref));
+	/* No holder: a single compare-and-swap runs it down (fully ordered). */
+	if (atomic_long_try_cmpxchg(&ref->count, &old, RUNDOWN_DYING))
+		return timeout ? timeout : 1;
+	/*
+	 * Fully ordered: no acquire succeeds after this. Releases that bring
+	 * the count to RUNDOWN_DYING see the flag and wake us.
+	 */
+	atomic_long_fetch_or(RUNDOWN_DYING, &ref->count);
+	return rundown_wait_var(&ref->count, rundown_drained(ref), state,
+				timeout);
+}
+
+/**
+ * rundown_wait - run down: fail new acquires, wait for every holder to leave
+ * @ref: the reference
+ *
+ * NT's ExWaitForRundownProtectionRelease(). Returns at once when nothing
+ * is held. From the start of the call, acquires fail until
+ * rundown_reinit(); on return, every reference taken before has been
+ * released and everything its holder did is visible. May be called again,
+ * and by several tasks at once.
+ *
+ * Context: process context, may sleep (uninterruptibly). The caller must
+ * not hold a reference on @ref itself.
+ */
+void rundown_wait(struct rundown_ref *ref)
+{
+	__rundown_wait(ref, TASK_UNINTERRUPTIBLE, MAX_SCHEDULE_TIMEOUT);
+}
+EXPORT_SYMBOL_GPL(rundown_wait);
+
+/**
+ * rundown_wait_killable - rundown_wait() that a fatal signal interrupts
+ * @ref: the reference
+ *
+ * Context: process context, may sleep.
+ * Return: 0 once run down, or -EINTR if a fatal signal arrived first. In
+ * that case run-down stays in progress (acquires keep failing) and the
+ * wait may be repeated.
+ */
+int rundown_wait_killable(struct rundown_ref *ref)
+{
+	long ret = __rundown_wait(ref, TASK_KILLABLE, MAX_SCHEDULE_TIMEOUT);
+
+	return ret < 0 ? -EINTR : 0;
+}
+EXPORT_SYMBOL_GPL(rundown_wait_killable);
+
+/**
+ * rundown_wait_timeout - rundown_wait() for at most @timeout jiffies
+ * @ref: the reference
+ * @timeout: jiffies, or MAX_SCHEDULE_TIMEOUT
+ *
+ * Same convention as wait_event_timeout().
+ *
+ * Context: process context, may sleep (uninterruptibly).
+ * Return: 0 if the timeout elapsed with references still held (run-down
+ * stays in progress and may be waited again), otherwise the jiffies left,
+ * at least 1.
+ */
+long rundown_wait_timeout(struct rundown_ref *ref, long timeout)
+{
+	return __rundown_wait(ref, TASK_UNINTERRUPTIBLE, timeout);
+}
+EXPORT_SYMBOL_GPL(rundown_wait_timeout);
+
+/**
+ * rundown_wait_killable_timeout - killable rundown_wait_timeout()
+ * @ref: the reference
+ * @timeout: jiffies, or MAX_SCHEDULE_TIMEOUT
+ *
+ * Context: process context, may sleep.
+ * Return: the jiffies left (at least 1) once run down, 0 on timeout, or
+ * -EINTR if a fatal signal arrived first. Run-down stays in progress
+ * unless it completed.
+ */
+long rundown_wait_killable_timeout(struct rundown_ref *ref, long timeout)
+{
+	long ret = __rundown_wait(ref, TASK_KILLABLE, timeout);
+
+	return ret < 0 ? -EINTR : ret;
+}
+EXPORT_SYMBOL_GPL(rundown_wait_killable_timeout);
+
+/**
+ * __rundown_release_slow - a release saw run-down in progress or misuse
+ * @ref: the reference
+ * @count: the count the release left
+ * @n: the references it released
+ *
+ * Called by rundown_release_many() only. Context: any.
+ */
+void __rundown_release_slow(struct rundown_ref *ref, long count,
+			    unsigned long n)
+{
+	if (count == RUNDOWN_DYING) {
+		/*
+		 * Last holder gone during run-down. The subtraction was fully
+		 * ordered before this wake-up's wait-queue check (pairs with
+		 * prepare_to_wait_event() in the waiter).
+		 */
+		wake_up_var(&ref->count);
+		return;
+	}
+	if (WARN_ON_ONCE(count < 0)) {
+		pr_err("rundown_release(%p) of %lu reference(s) more than held\n",
+		       ref, n);
+		atomic_long_add((long)n * RUNDOWN_BIAS, &ref->count);
+	}
+}
+EXPORT_SYMBOL_GPL(__rundown_release_slow);
+
+/* ---- struct rundown_pcpu -------------------------------------------------- */
+
+/*
+ * While slots are being folded, @dead carries this bias so that it cannot
+ * reach zero (or go negative on releases folded before their acquires)
+ * until every slot has been folded in.
+ */
+#define RUNDOWN_PCPU_FOLD_BIAS	(1L << (BITS_PER_LONG - 2))
+
+static void rundown_pcpu_reset(struct rundown_pcpu *ref, bool dead)
+{
+	unsigned int cpu;
+
+	atomic_long_set(&ref->dead, 0);
+	ref->flags &= BIT(RUNDOWN_PCPU_OWN_SLOTS);
+	if (dead)
+		ref->flags |= BIT(RUNDOWN_PCPU_DYING) | BIT(RUNDOWN_PCPU_FOLDED);
+	/* Pairs with the acquire cmpxchg in rundown_pcpu_acquire_many(). */
+	for (cpu = 0; cpu < nr_cpu_ids; cpu++)
+		atomic_long_set_release(&ref->slots[cpu].count,
+					dead ? RUNDOWN_DYING : 0);
+}
+
+static void rundown_pcpu_dep_init(struct rundown_pcpu *ref, const char *name,
+				  struct lock_class_key *key)
+{
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	lockdep_init_map_wait(&ref->dep_map, name, key, 0, LD_WAIT_SLEEP);
+#endif
+	rundown_dep_forget(ref);
+}
+
+/**
+ * rundown_pcpu_size - bytes a caller's buffer needs for rundown_pcpu_init_buffer()
+ *
+ * NT's ExSizeOfRundownProtectionCacheAware(): the handle, then one cache
+ * line per possible CPU, with room to align the slots to a cache line.
+ *
+ * Context: any.
+ * Return: the size in bytes.
+ */
+size_t rundown_pcpu_size(void)
+{
+	return sizeof(struct rundown_pcpu) + SMP_CACHE_BYTES - 1 +
+	       nr_cpu_ids * sizeof(struct rundown_pcpu_slot);
+}
+EXPORT_SYMBOL_GPL(rundown_pcpu_size);
+
+/**
+ * __rundown_pcpu_init - allocate the slots (use rundown_pcpu_init())
+ * @ref: the handle
+ * @gfp: allocation flags
+ * @name: lockdep name
+ * @key: lockdep class key
+ *
+ * Context: may sleep if @gfp allows.
+ * Return: 0 or -ENOMEM.
+ */
+int __rundown_pcpu_init(struct rundown_pcpu *ref, gfp_t gfp, const char *name,
+			struct lock_class_key *key)
+{
+	/*
+	 * kmalloc() aligns power-of-two sizes naturally, and the slot array
+	 * must start on a cache line: round the allocation up.
+	 */
+	size_t size = roundup_pow_of_two(nr_cpu_ids *
+					 sizeof(struct rundown_pcpu_slot));
+
+	ref->slots = kmalloc(size, gfp);
+	if (!ref->slots)
+		return -ENOMEM;
+	ref->flags = BIT(RUNDOWN_PCPU_OWN_SLOTS);
+	rundown_pcpu_dep_init(ref, name, key);
+	rundown_pcpu_reset(ref, false);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(__rundown_pcpu_init);
+
+/**
+ * __rundown_pcpu_init_buffer - initialise in place (use rundown_pcpu_init_buffer())
+ * @ref: a buffer of at least rundown_pcpu_size() bytes
+ * @size: its size
+ * @name: lockdep name
+ * @key: lockdep class key
+ *
+ * Context: any.
+ */
+void __rundown_pcpu_init_buffer(struct rundown_pcpu *ref, size_t size,
+				const char *name, struct lock_class_key *key)
+{
+	if (WARN_ON_ONCE(size < rundown_pcpu_size()))
+		return;
+	ref->slots = PTR_ALIGN((void *)(ref + 1), SMP_CACHE_BYTES);
+	ref->flags = 0;
+	rundown_pcpu_dep_init(ref, name, key);
+	rundown_pcpu_reset(ref, false);
+}
+EXPORT_SYMBOL_GPL(__rundown_pcpu_init_buffer);
+
+static bool rundown_pcpu_drained(struct rundown_pcpu *ref)
+{
+	/*
+	 * Acquire: pairs with the fully ordered additions to @dead in
+	 * rundown_pcpu_fold(), so the holders' accesses happen before the
+	 * waiter returns.
+	 */
+	return test_bit(RUNDOWN_PCPU_FOLDED, &ref->flags) &&
+	       !atomic_long_read_acquire(&ref->dead);
+}
+
+/*
+ * Move what @slot holds into @ref->dead, leaving the slot marked and empty:
+ * acquires on it fail from now on. Each slot delta is moved exactly once,
+ * by the exchange. Returns the new value of @ref->dead.
+ */
+static long rundown_pcpu_fold(struct rundown_pcpu *ref,
+			      struct rundown_pcpu_slot *slot)
+{
+	long refs = atomic_long_xchg(&slot->count, RUNDOWN_DYING) & ~RUNDOWN_DYING;
+	long dead;
+
+	/* Fully ordered; pairs with the acquire read in rundown_pcpu_drained(). */
+	dead = atomic_long_add_return(refs, &ref->dead);
+	if (!dead)
+		wake_up_var(&ref->dead);
+	return dead;
+}
+
+void __rundown_pcpu_release_slow(struct rundown_pcpu *ref,
+				 struct rundown_pcpu_slot *slot)
+{
+	long dead = rundown_pcpu_fold(ref, slot);
+
+	/* The bias is gone once folded: below zero means over-release. */
+	if (WARN_ON_ONCE(dead < 0 && test_bit(RUNDOWN_PCPU_FOLDED, &ref->flags)))
+		pr_err("rundown_pcpu_release(%p): more released than acquired\n",
+		       ref);
+}
+EXPORT_SYMBOL_GPL(__rundown_pcpu_release_slow);
+
+static long __rundown_pcpu_wait(struct rundown_pcpu *ref, unsigned int state,
+				long timeout)
+{
+	unsigned int cpu;
+
+	rundown_dep_wait(ref, rundown_dep_map(ref));
+	if (!test_and_set_bit(RUNDOWN_PCPU_DYING, &ref->flags)) {
+		/*
+		 * First waiter: set the bias before marking any slot (the
+		 * fully ordered exchanges in rundown_pcpu_fold() publish it
+		 * to the releases that see a mark), fold every slot, then
+		 * drop the bias. The walk never sleeps, so a fatal signal
+		 * cannot leave it half done.
+		 */
+		atomic_long_set(&ref->dead, RUNDOWN_PCPU_FOLD_BIAS);
+		for (cpu = 0; cpu < nr_cpu_ids; cpu++)
+			rundown_pcpu_fold(ref, &ref->slots[cpu]);
+		set_bit(RUNDOWN_PCPU_FOLDED, &ref->flags);
+		/* Fully ordered after setting FOLDED, for the other waiters. */
+		if (atomic_long_sub_return(RUNDOWN_PCPU_FOLD_BIAS, &ref->dead) == 0)
+			wake_up_var(&ref->dead);
+		WARN_ON_ONCE(atomic_long_read(&ref->dead) < 0);
+	}
+	return rundown_wait_var(&ref->dead, rundown_pcpu_drained(ref), state,
+				timeout);
+}
+
+/**
+ * rundown_pcpu_wait - run down a cache-aware reference
+ * @ref: the cache-aware reference
+ *
+ * NT's ExWaitForRundownProtectionReleaseCacheAware(); see rundown_wait().
+ * The first waiter marks and folds every CPU's slot (a few nanoseconds per
+ * possible CPU), later ones only wait.
+ *
+ * Context: process context, may sleep (uninterruptibly).
+ */
+void rundown_pcpu_wait(struct rundown_pcpu *ref)
+{
+	__rundown_pcpu_wait(ref, TASK_UNINTERRUPTIBLE, MAX_SCHEDULE_TIMEOUT);
+}
+EXPORT_SYMBOL_GPL(rundown_pcpu_wait);
+
+/**
+ * rundown_pcpu_wait_killable - rundown_pcpu_wait() that a fatal signal interrupts
+ * @ref: the cache-aware reference
+ *
+ * Context: process context, may sleep.
+ * Return: 0 once run down, or -EINTR (run-down stays in progress).
+ */
+int rundown_pcpu_wait_killable(struct rundown_pcpu *ref)
+{
+	long ret = __rundown_pcpu_wait(ref, TASK_KILLABLE, MAX_SCHEDULE_TIMEOUT);
+
+	return ret < 0 ? -EINTR : 0;
+}
+EXPORT_SYMBOL_GPL(rundown_pcpu_wait_killable);
+
+/**
+ * rundown_pcpu_wait_timeout - rundown_pcpu_wait() for at most @timeout jiffies
+ * @ref: the cache-aware reference
+ * @timeout: jiffies, or MAX_SCHEDULE_TIMEOUT
+ *
+ * Context: process context, may sleep (uninterruptibly).
+ * Return: as rundown_wait_timeout().
+ */
+long rundown_pcpu_wait_timeout(struct rundown_pcpu *ref, long timeout)
+{
+	return __rundown_pcpu_wait(ref, TASK_UNINTERRUPTIBLE, timeout);
+}
+EXPORT_SYMBOL_GPL(rundown_pcpu_wait_timeout);
+
+/**
+ * rundown_pcpu_wait_killable_timeout - killable rundown_pcpu_wait_timeout()
+ * @ref: the cache-aware reference
+ * @timeout: jiffies, or MAX_SCHEDULE_TIMEOUT
+ *
+ * Context: process context, may sleep.
+ * Return: as rundown_wait_killable_timeout().
+ */
+long rundown_pcpu_wait_killable_timeout(struct rundown_pcpu *ref, long timeout)
+{
+	long ret = __rundown_pcpu_wait(ref, TASK_KILLABLE, timeout);
+
+	return ret < 0 ? -EINTR : ret;
+}
+EXPORT_SYMBOL_GPL(rundown_pcpu_wait_killable_timeout);
+
+/**
+ * rundown_pcpu_is_active - whether acquires currently succeed (racy)
+ * @ref: the cache-aware reference
+ *
+ * Context: any.
+ * Return: true while no wait has started since init or reinit.
+ */
+bool rundown_pcpu_is_active(struct rundown_pcpu *ref)
+{
+	return !test_bit(RUNDOWN_PCPU_DYING, &ref->flags);
+}
+EXPORT_SYMBOL_GPL(rundown_pcpu_is_active);
+
+static bool rundown_pcpu_check_down(struct rundown_pcpu *ref, const char *what)
+{
+	if (!WARN_ON_ONCE(!rundown_pcpu_drained(ref)))
+		return true;
+	pr_err("%s(%p) while %s\n", what, ref,
+	       test_bit(RUNDOWN_PCPU_DYING, &ref->flags) ?
+	       "references are held" : "live");
+	return false;
+}
+
+/**
+ * rundown_pcpu_completed - record that run-down is complete
+ * @ref: the cache-aware reference, run down by a wait that returned 0
+ *
+ * NT's ExRundownCompletedCacheAware(). Misuse is reported.
+ *
+ * Context: any.
+ */
+void rundown_pcpu_completed(struct rundown_pcpu *ref)
+{
+	if (rundown_pcpu_check_down(ref, "rundown_pcpu_completed"))
+		set_bit(RUNDOWN_PCPU_COMPLETED, &ref->flags);
+}
+EXPORT_SYMBOL_GPL(rundown_pcpu_completed);
+
+/**
+ * rundown_pcpu_reinit - make a run-down cache-aware reference live again
+ * @ref: the cache-aware reference, run down by a wait that returned 0
+ *
+ * NT's ExReInitializeRundownProtectionCacheAware(). Misuse (references
+ * held, or not run down) is reported and ignored.
+ *
+ * Context: any. Must not race with waits on @ref.
+ */
+void rundown_pcpu_reinit(struct rundown_pcpu *ref)
+{
+	if (rundown_pcpu_check_down(ref, "rundown_pcpu_reinit"))
+		rundown_pcpu_reset(ref, false);
+}
+EXPORT_SYMBOL_GPL(rundown_pcpu_reinit);
+
+/**
+ * rundown_pcpu_exit - free what rundown_pcpu_init() allocated
+ * @ref: the cache-aware reference, run down or never used
+ *
+ * Freeing while references may be held is reported. Frees nothing for
+ * rundown_pcpu_init_buffer(); the caller owns that buffer.
+ *
+ * Context: any.
+ */
+void rundown_pcpu_exit(struct rundown_pcpu *ref)
+{
+	long sum = 0;
+	unsigned int cpu;
+
+	if (!ref->slots)
+		return;
+	if (test_bit(RUNDOWN_PCPU_DYING, &ref->flags)) {
+		rundown_pcpu_check_down(ref, "rundown_pcpu_exit");
+	} else {
+		for (cpu = 0; cpu < nr_cpu_ids; cpu++)
+			sum += atomic_long_read(&ref->slots[cpu].count);
+		if (WARN_ON_ONCE(sum))
+			pr_err("rundown_pcpu_exit(%p) with %ld reference(s) held\n",
+			       ref, sum / RUNDOWN_BIAS);
+	}
+	rundown_dep_forget(ref);
+	if (test_bit(RUNDOWN_PCPU_OWN_SLOTS, &ref->flags))
+		kfree(ref->slots);
+	ref->slots = NULL;
+}
+EXPORT_SYMBOL_GPL(rundown_pcpu_exit);
+
+/* ---- module --------------------------------------------------------------- */
+
+static int __init rundown_module_init(void)
+{
+	return rundown_dev_init();
+}
+
+static void __exit rundown_module_exit(void)
+{
+	rundown_dev_exit();
+}
+
+module_init(rundown_module_init);
+module_exit(rundown_module_exit);
+
+MODULE_DESCRIPTION("Run-down protection (NT's EX_RUNDOWN_REF), plain and cache-aware");
+MODULE_AUTHOR("The rundown authors");
+MODULE_LICENSE("GPL");

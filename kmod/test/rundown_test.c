@@ -1,0 +1,836 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rundown_test.ko: the primitive's tests, run at module load.
+ *
+ * Every case runs on both variants (struct rundown_ref and struct
+ * rundown_pcpu) through a small ops table, and prints one KTAP line. The
+ * summary line "rundown_test: RESULT <passed> <failed>" is what the VM lane
+ * reads. Loading with misuse=1 runs the misuse cases instead: each provokes
+ * a WARN_ON_ONCE() on purpose and checks that the count survived; the VM
+ * lane runs them with panic_on_warn off and checks the reports.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/completion.h>
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/hrtimer.h>
+#include <linux/jiffies.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/rundown.h>
+#include <linux/rundown_nt.h>
+
+static bool misuse;
+module_param(misuse, bool, 0444);
+MODULE_PARM_DESC(misuse, "Run the misuse cases (they WARN on purpose)");
+
+static unsigned int stress_ms = 400;
+module_param(stress_ms, uint, 0444);
+MODULE_PARM_DESC(stress_ms, "Duration of each stress case in ms");
+
+/* ---- harness ---------------------------------------------------------- */
+
+static unsigned int nr_passed, nr_failed, nr_case;
+static bool case_failed;
+
+#define EXPECT(cond)							\
+do {									\
+	if (!(cond)) {							\
+		pr_err("    FAIL %s:%d: %s\n", __func__, __LINE__, #cond);	\
+		case_failed = true;					\
+	}								\
+} while (0)
+
+/* ---- one ops table for both variants ---------------------------------- */
+
+struct rd {
+	bool pcpu;
+	struct rundown_ref ref;
+	struct rundown_pcpu pref;
+};
+
+static int rd_init(struct rd *r, bool pcpu)
+{
+	r->pcpu = pcpu;
+	if (pcpu)
+		return rundown_pcpu_init(&r->pref, GFP_KERNEL);
+	rundown_init(&r->ref);
+	return 0;
+}
+
+static void rd_exit(struct rd *r)
+{
+	if (r->pcpu)
+		rundown_pcpu_exit(&r->pref);
+}
+
+static bool rd_acquire_many(struct rd *r, unsigned long n)
+{
+	return r->pcpu ? rundown_pcpu_acquire_many(&r->pref, n) :
+			 rundown_acquire_many(&r->ref, n);
+}
+
+static bool rd_acquire(struct rd *r)
+{
+	return r->pcpu ? rundown_pcpu_acquire(&r->pref) :
+			 rundown_acquire(&r->ref);
+}
+
+static void rd_release_many(struct rd *r, unsigned long n)
+{
+	if (r->pcpu)
+		rundown_pcpu_release_many(&r->pref, n);
+	else
+		rundown_release_many(&r->ref, n);
+}
+
+static void rd_release(struct rd *r)
+{
+	if (r->pcpu)
+		rundown_pcpu_release(&r->pref);
+	else
+		rundown_release(&r->ref);
+}
+
+static void rd_wait(struct rd *r)
+{
+	if (r->pcpu)
+		rundown_pcpu_wait(&r->pref);
+	else
+		rundown_wait(&r->ref);
+}
+
+static int rd_wait_killable(struct rd *r)
+{
+	return r->pcpu ? rundown_pcpu_wait_killable(&r->pref) :
+			 rundown_wait_killable(&r->ref);
+}
+
+static long rd_wait_timeout(struct rd *r, long timeout)
+{
+	return r->pcpu ? rundown_pcpu_wait_timeout(&r->pref, timeout) :
+			 rundown_wait_timeout(&r->ref, timeout);
+}
+
+static void rd_completed(struct rd *r)
+{
+	if (r->pcpu)
+		rundown_pcpu_completed(&r->pref);
+	else
+		rundown_completed(&r->ref);
+}
+
+static void rd_reinit(struct rd *r)
+{
+	if (r->pcpu)
+		rundown_pcpu_reinit(&r->pref);
+	else
+		rundown_reinit(&r->ref);
+}
+
+static bool rd_is_active(struct rd *r)
+{
+	return r->pcpu ? rundown_pcpu_is_active(&r->pref) :
+			 rundown_is_active(&r->ref);
+}
+
+/* ---- threads ------------------------------------------------------------ */
+
+struct worker {
+	struct task_struct *task;
+	struct rd *r;
+	int cpu;
+	long ret;
+	unsigned long ops, refused, bad;
+	struct completion started, done;
+	void *arg;
+};
+
+static struct worker *worker_start(int (*fn)(void *), struct rd *r, int cpu,
+				   void *arg)
+{
+	struct worker *w = kzalloc(sizeof(*w), GFP_KERNEL);
+
+	if (!w)
+		return NULL;
+	w->r = r;
+	w->cpu = cpu;
+	w->arg = arg;
+	init_completion(&w->started);
+	init_completion(&w->done);
+	w->task = kthread_create(fn, w, "rundown_test/%d", cpu);
+	if (IS_ERR(w->task)) {
+		kfree(w);
+		return NULL;
+	}
+	get_task_struct(w->task);
+	if (cpu >= 0)
+		kthread_bind(w->task, cpu);
+	wake_up_process(w->task);
+	wait_for_completion(&w->started);
+	return w;
+}
+
+/* Stop (if still running) and free; returns the thread's ret. */
+static long worker_stop(struct worker *w)
+{
+	long ret;
+
+	if (!w)
+		return -ENOMEM;
+	kthread_stop(w->task);
+	put_task_struct(w->task);
+	ret = w->ret;
+	kfree(w);
+	return ret;
+}
+
+/* Thread bodies end by waiting for kthread_stop(), so stop never races exit. */
+static void worker_park(struct worker *w)
+{
+	complete(&w->done);
+	while (!kthread_should_stop()) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (!kthread_should_stop())
+			schedule();
+		__set_current_state(TASK_RUNNING);
+	}
+}
+
+static int cpu_nth(unsigned int n)
+{
+	unsigned int cpu, i = 0, nr = num_online_cpus();
+
+	n %= nr;
+	for_each_online_cpu(cpu)
+		if (i++ == n)
+			return cpu;
+	return raw_smp_processor_id();
+}
+
+/* ---- cases --------------------------------------------------------------- */
+
+static void t_acquire_release(struct rd *r)
+{
+	EXPECT(rd_is_active(r));
+	EXPECT(rd_acquire(r));
+	EXPECT(rd_acquire(r));
+	rd_release(r);
+	rd_release(r);
+	EXPECT(rd_acquire_many(r, 5));
+	rd_release_many(r, 2);
+	rd_release_many(r, 3);
+	/* Nothing held: wait returns at once, then acquires fail. */
+	EXPECT(rd_wait_timeout(r, 1) > 0);
+	EXPECT(!rd_acquire(r));
+	EXPECT(!rd_acquire_many(r, 3));
+	EXPECT(!rd_is_active(r));
+}
+
+static void t_wait_repeat_completed_reinit(struct rd *r)
+{
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		EXPECT(rd_acquire(r));
+		rd_release(r);
+		rd_wait(r);
+		rd_wait(r);	/* again: returns at once (beyond NT) */
+		EXPECT(rd_wait_killable(r) == 0);
+		EXPECT(rd_wait_timeout(r, 0) > 0);
+		EXPECT(!rd_acquire(r));
+		rd_completed(r);
+		EXPECT(!rd_acquire(r));
+		rd_reinit(r);
+		EXPECT(rd_is_active(r));
+	}
+	EXPECT(rd_acquire(r));
+	rd_release(r);
+}
+
+static void t_many_limits(struct rd *r)
+{
+	unsigned long max = r->pcpu ? RUNDOWN_PCPU_MAX_MANY : RUNDOWN_MAX_REFS;
+
+	/* The largest count one call may take works, and releases exactly. */
+	EXPECT(rd_acquire_many(r, max));
+	rd_release_many(r, max);
+	EXPECT(rd_acquire_many(r, max - 1));
+	EXPECT(rd_acquire(r));
+	rd_release_many(r, max);
+	if (r->pcpu) {	/* the total may exceed what one call takes */
+		EXPECT(rd_acquire_many(r, max));
+		EXPECT(rd_acquire_many(r, max));
+		rd_release_many(r, max);
+		rd_release_many(r, max);
+	}
+	EXPECT(rd_wait_timeout(r, 1) > 0);
+}
+
+static int holder_fn(void *data)
+{
+	struct worker *w = data;
+	struct completion *release = w->arg;
+
+	w->ret = rd_acquire(w->r);
+	complete(&w->started);
+	if (w->ret)
+		wait_for_completion(release);
+	if (w->ret)
+		rd_release(w->r);
+	worker_park(w);
+	return 0;
+}
+
+static void t_wait_blocks_until_release(struct rd *r)
+{
+	DECLARE_COMPLETION_ONSTACK(release);
+	struct worker *w = worker_start(holder_fn, r, cpu_nth(1), &release);
+
+	EXPECT(w && w->ret);
+	if (!w)
+		return;
+	/* Held elsewhere: a timed wait times out and leaves run-down begun. */
+	EXPECT(rd_wait_timeout(r, msecs_to_jiffies(20)) == 0);
+	EXPECT(!rd_acquire(r));
+	EXPECT(!rd_is_active(r));
+	complete(&release);
+	EXPECT(rd_wait_timeout(r, 10 * HZ) > 0);
+	worker_stop(w);
+}
+
+static int killable_waiter_fn(void *data)
+{
+	struct worker *w = data;
+
+	allow_signal(SIGKILL);
+	complete(&w->started);
+	w->ret = rd_wait_killable(w->r);
+	worker_park(w);
+	return 0;
+}
+
+static void t_wait_killable(struct rd *r)
+{
+	struct worker *w;
+
+	EXPECT(rd_acquire(r));
+	w = worker_start(killable_waiter_fn, r, -1, NULL);
+	if (!w) {
+		EXPECT(0);
+		rd_release(r);
+		return;
+	}
+	/* Let it reach the sleep, then kill it. */
+	EXPECT(!wait_for_completion_timeout(&w->done, msecs_to_jiffies(30)));
+	send_sig(SIGKILL, w->task, 1);
+	EXPECT(wait_for_completion_timeout(&w->done, 10 * HZ));
+	EXPECT(w->ret == -EINTR);
+	worker_stop(w);
+	/* Run-down stays in progress after the interrupted wait. */
+	EXPECT(!rd_acquire(r));
+	rd_release(r);
+	EXPECT(rd_wait_killable(r) == 0);
+}
+
+static int waiter_fn(void *data)
+{
+	struct worker *w = data;
+	bool *released = w->arg;
+
+	complete(&w->started);
+	rd_wait(w->r);
+	/* Pairs with the release in the test body: must see the flag. */
+	w->ret = READ_ONCE(*released) ? 0 : -EINVAL;
+	worker_park(w);
+	return 0;
+}
+
+static void t_several_waiters(struct rd *r)
+{
+	struct worker *w[4];
+	bool released = false;
+	int i;
+
+	EXPECT(rd_acquire_many(r, 2));
+	for (i = 0; i < ARRAY_SIZE(w); i++)
+		w[i] = worker_start(waiter_fn, r, cpu_nth(i), &released);
+	for (i = 0; i < ARRAY_SIZE(w); i++)
+		EXPECT(w[i] && !wait_for_completion_timeout(&w[i]->done, 1));
+	msleep(20);
+	for (i = 0; i < ARRAY_SIZE(w); i++)
+		EXPECT(w[i] && !completion_done(&w[i]->done));
+	rd_release(r);
+	msleep(5);
+	for (i = 0; i < ARRAY_SIZE(w); i++)
+		EXPECT(w[i] && !completion_done(&w[i]->done));
+	WRITE_ONCE(released, true);
+	rd_release(r);
+	for (i = 0; i < ARRAY_SIZE(w); i++) {
+		EXPECT(w[i] && wait_for_completion_timeout(&w[i]->done, 10 * HZ));
+		EXPECT(worker_stop(w[i]) == 0);
+	}
+}
+
+/* Acquire on one CPU, in one task; release on another CPU, in another. */
+static int releaser_fn(void *data)
+{
+	struct worker *w = data;
+	unsigned long n = (unsigned long)w->arg;
+
+	complete(&w->started);
+	rd_release_many(w->r, n);
+	worker_park(w);
+	return 0;
+}
+
+static int acquirer_fn(void *data)
+{
+	struct worker *w = data;
+	unsigned long n = (unsigned long)w->arg;
+
+	complete(&w->started);
+	w->ret = rd_acquire_many(w->r, n) ? 0 : -EINVAL;
+	worker_park(w);
+	return 0;
+}
+
+static void t_release_other_cpu(struct rd *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < 20; i++) {
+		struct worker *a, *b;
+
+		a = worker_start(acquirer_fn, r, cpu_nth(i), (void *)3UL);
+		EXPECT(a && wait_for_completion_timeout(&a->done, 10 * HZ));
+		EXPECT(worker_stop(a) == 0);
+		b = worker_start(releaser_fn, r, cpu_nth(i + 1), (void *)3UL);
+		EXPECT(b && wait_for_completion_timeout(&b->done, 10 * HZ));
+		worker_stop(b);
+	}
+	/* Everything was released somewhere: wait returns at once. */
+	EXPECT(rd_wait_timeout(r, 1) > 0);
+}
+
+/* hrtimer callbacks run in hard interrupt context. */
+struct irq_case {
+	struct hrtimer timer;
+	struct rd *r;
+	bool acquired;
+	bool release;
+	bool in_hardirq;
+};
+
+static enum hrtimer_restart irq_fn(struct hrtimer *t)
+{
+	struct irq_case *c = container_of(t, struct irq_case, timer);
+
+	c->in_hardirq = in_hardirq();
+	if (c->release)
+		rd_release(c->r);
+	else
+		c->acquired = rd_acquire(c->r);
+	return HRTIMER_NORESTART;
+}
+
+static void t_hardirq(struct rd *r)
+{
+	struct irq_case c = { .r = r };
+
+	hrtimer_init_on_stack(&c.timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	c.timer.function = irq_fn;
+	hrtimer_start(&c.timer, ns_to_ktime(1000), HRTIMER_MODE_REL_HARD);
+	while (hrtimer_active(&c.timer))
+		msleep(1);
+	EXPECT(c.acquired && c.in_hardirq);
+	/* Now the last release happens in hard IRQ while we wait. */
+	c.release = true;
+	hrtimer_start(&c.timer, ms_to_ktime(20), HRTIMER_MODE_REL_HARD);
+	EXPECT(rd_wait_timeout(r, 10 * HZ) > 0);
+	hrtimer_cancel(&c.timer);
+	destroy_hrtimer_on_stack(&c.timer);
+	EXPECT(!rd_acquire(r));
+}
+
+/*
+ * Ordering: a holder writes a block of data, then releases; the waiter,
+ * once returned, must see every write.
+ */
+#define ORDER_WORDS 64
+
+static int writer_fn(void *data)
+{
+	struct worker *w = data;
+	unsigned long *buf = w->arg;
+	int i;
+
+	w->ret = rd_acquire(w->r) ? 0 : -EINVAL;
+	complete(&w->started);
+	if (!w->ret) {
+		for (i = 0; i < ORDER_WORDS; i++)
+			WRITE_ONCE(buf[i], i + 1);
+		rd_release(w->r);
+	}
+	worker_park(w);
+	return 0;
+}
+
+static void t_ordering(struct rd *r)
+{
+	unsigned long *buf = kcalloc(ORDER_WORDS, sizeof(*buf), GFP_KERNEL);
+	int round, i;
+
+	if (!buf) {
+		EXPECT(0);
+		return;
+	}
+	for (round = 0; round < 200; round++) {
+		struct worker *w;
+
+		memset(buf, 0, ORDER_WORDS * sizeof(*buf));
+		w = worker_start(writer_fn, r, cpu_nth(round), buf);
+		EXPECT(w && !w->ret);
+		rd_wait(r);
+		for (i = 0; i < ORDER_WORDS; i++)
+			if (READ_ONCE(buf[i]) != i + 1) {
+				EXPECT(buf[i] == i + 1);
+				break;
+			}
+		worker_stop(w);
+		rd_completed(r);
+		rd_reinit(r);
+	}
+	kfree(buf);
+}
+
+/*
+ * Stress: readers on every CPU acquire and release as fast as they can and
+ * count themselves "inside"; the owner runs down, checks nobody is inside
+ * and that no acquire succeeds, then reinitialises: many cycles under load.
+ */
+struct stress {
+	atomic_t inside;
+	atomic_t late;		/* acquires that succeeded while run down */
+	bool down;		/* written by the owner between wait and reinit */
+};
+
+static int reader_fn(void *data)
+{
+	struct worker *w = data;
+	struct stress *s = w->arg;
+	unsigned long iter = 0;
+
+	complete(&w->started);
+	while (!kthread_should_stop()) {
+		unsigned long n = 1 + (w->ops & 3);
+
+		if (rd_acquire_many(w->r, n)) {
+			atomic_inc(&s->inside);
+			if (READ_ONCE(s->down))
+				atomic_inc(&s->late);
+			w->ops++;
+			atomic_dec(&s->inside);
+			/* Release part of it here, part after a possible move. */
+			rd_release(w->r);
+			if (n > 1) {
+				cond_resched();
+				rd_release_many(w->r, n - 1);
+			}
+		} else {
+			w->refused++;
+		}
+		if (!(++iter & 63))
+			cond_resched();
+	}
+	return 0;
+}
+
+static void t_stress_reinit_cycles(struct rd *r)
+{
+	struct worker *w[8];
+	struct stress s = { .inside = ATOMIC_INIT(0), .late = ATOMIC_INIT(0) };
+	unsigned long end = jiffies + msecs_to_jiffies(stress_ms);
+	unsigned long cycles = 0, ops = 0, refused = 0;
+	int i, nr = min_t(int, ARRAY_SIZE(w), 2 * num_online_cpus());
+
+	for (i = 0; i < nr; i++) {
+		w[i] = worker_start(reader_fn, r, -1, &s);
+		EXPECT(w[i]);
+	}
+	do {
+		rd_wait(r);
+		/* Nobody may be inside once the wait returned. */
+		EXPECT(atomic_read(&s.inside) == 0);
+		WRITE_ONCE(s.down, true);
+		udelay(20);
+		EXPECT(!rd_acquire(r));
+		WRITE_ONCE(s.down, false);
+		rd_completed(r);
+		rd_reinit(r);
+		cycles++;
+		usleep_range(50, 200);
+	} while (time_before(jiffies, end));
+	for (i = 0; i < nr; i++) {
+		if (!w[i])
+			continue;
+		ops += w[i]->ops;
+		refused += w[i]->refused;
+		worker_stop(w[i]);
+	}
+	EXPECT(atomic_read(&s.late) == 0);
+	pr_info("    %s: %lu cycles, %lu acquires, %lu refused\n",
+		r->pcpu ? "pcpu" : "plain", cycles, ops, refused);
+	EXPECT(rd_wait_timeout(r, 10 * HZ) > 0);
+}
+
+struct test_case {
+	const char *name;
+	void (*fn)(struct rd *r);
+};
+
+static const struct test_case cases[] = {
+	{ "acquire_release", t_acquire_release },
+	{ "wait_repeat_completed_reinit", t_wait_repeat_completed_reinit },
+	{ "many_limits", t_many_limits },
+	{ "wait_blocks_until_release", t_wait_blocks_until_release },
+	{ "wait_killable", t_wait_killable },
+	{ "several_waiters", t_several_waiters },
+	{ "release_other_cpu", t_release_other_cpu },
+	{ "hardirq", t_hardirq },
+	{ "ordering", t_ordering },
+	{ "stress_reinit_cycles", t_stress_reinit_cycles },
+};
+
+static void run_case(const char *name, void (*fn)(struct rd *r), bool pcpu)
+{
+	struct rd *r = kzalloc(sizeof(*r), GFP_KERNEL);
+
+	case_failed = false;
+	nr_case++;
+	if (!r || rd_init(r, pcpu)) {
+		case_failed = true;
+	} else {
+		fn(r);
+		rd_exit(r);
+	}
+	kfree(r);
+	if (case_failed)
+		nr_failed++;
+	else
+		nr_passed++;
+	pr_info("%sok %u %s.%s\n", case_failed ? "not " : "", nr_case,
+		pcpu ? "pcpu" : "plain", name);
+}
+
+/* ---- static initialisers and the NT names ---------------------------- */
+
+static DEFINE_RUNDOWN_REF(static_live);
+static struct rundown_ref static_dead = RUNDOWN_REF_INIT_DEAD(static_dead);
+
+static void t_static_init(struct rd *unused)
+{
+	EXPECT(rundown_acquire(&static_live));
+	rundown_release(&static_live);
+	EXPECT(!rundown_acquire(&static_dead));
+	EXPECT(!rundown_is_active(&static_dead));
+	rundown_wait(&static_dead);
+	rundown_reinit(&static_dead);
+	EXPECT(rundown_acquire(&static_dead));
+	rundown_release(&static_dead);
+	rundown_init_dead(&static_live);
+	EXPECT(!rundown_acquire(&static_live));
+	EXPECT(sizeof(struct rundown_ref) == sizeof(long) ||
+	       IS_ENABLED(CONFIG_DEBUG_LOCK_ALLOC));
+}
+
+static void t_pcpu_buffer(struct rd *unused)
+{
+	size_t size = rundown_pcpu_size();
+	struct rundown_pcpu *p = kzalloc(size, GFP_KERNEL);
+	unsigned int cpu;
+
+	EXPECT(size >= sizeof(*p) + nr_cpu_ids * SMP_CACHE_BYTES);
+	if (!p)
+		return;
+	rundown_pcpu_init_buffer(p, size);
+	EXPECT(IS_ALIGNED((unsigned long)p->slots, SMP_CACHE_BYTES));
+	EXPECT((void *)(p->slots + nr_cpu_ids) <= (void *)p + size);
+	for (cpu = 0; cpu < nr_cpu_ids; cpu++)
+		EXPECT(atomic_long_read(&p->slots[cpu].count) == 0);
+	EXPECT(rundown_pcpu_acquire_many(p, 7));
+	rundown_pcpu_release_many(p, 7);
+	rundown_pcpu_wait(p);
+	EXPECT(!rundown_pcpu_acquire(p));
+	rundown_pcpu_completed(p);
+	rundown_pcpu_reinit(p);
+	EXPECT(rundown_pcpu_acquire(p));
+	rundown_pcpu_release(p);
+	rundown_pcpu_exit(p);
+	kfree(p);
+}
+
+static void t_nt_plain(struct rd *unused)
+{
+	EX_RUNDOWN_REF ref;
+	PEX_RUNDOWN_REF p = &ref;
+
+	ExInitializeRundownProtection(p);
+	EXPECT(ExAcquireRundownProtection(p) == TRUE);
+	EXPECT(ExAcquireRundownProtectionEx(p, 4) == TRUE);
+	ExReleaseRundownProtectionEx(p, 4);
+	ExReleaseRundownProtection(p);
+	ExWaitForRundownProtectionRelease(p);
+	EXPECT(ExAcquireRundownProtection(p) == FALSE);
+	EXPECT(ExAcquireRundownProtectionEx(p, 2) == FALSE);
+	ExRundownCompleted(p);
+	ExReInitializeRundownProtection(p);
+	EXPECT(ExAcquireRundownProtection(p) == TRUE);
+	ExReleaseRundownProtection(p);
+}
+
+static void t_nt_cache_aware(struct rd *unused)
+{
+	PEX_RUNDOWN_REF_CACHE_AWARE p;
+	SIZE_T size = ExSizeOfRundownProtectionCacheAware();
+	void *buf;
+
+	p = ExAllocateCacheAwareRundownProtection(NonPagedPoolNx, 0x74737552);
+	EXPECT(p);
+	if (p) {
+		EXPECT(ExAcquireRundownProtectionCacheAware(p) == TRUE);
+		EXPECT(ExAcquireRundownProtectionCacheAwareEx(p, 3) == TRUE);
+		ExReleaseRundownProtectionCacheAwareEx(p, 3);
+		ExReleaseRundownProtectionCacheAware(p);
+		ExWaitForRundownProtectionReleaseCacheAware(p);
+		EXPECT(ExAcquireRundownProtectionCacheAware(p) == FALSE);
+		ExRundownCompletedCacheAware(p);
+		ExReInitializeRundownProtectionCacheAware(p);
+		EXPECT(ExAcquireRundownProtectionCacheAware(p) == TRUE);
+		ExReleaseRundownProtectionCacheAware(p);
+		ExWaitForRundownProtectionReleaseCacheAware(p);
+		ExFreeCacheAwareRundownProtection(p);
+	}
+	EXPECT(size == rundown_pcpu_size());
+	buf = kmalloc(size, GFP_KERNEL);
+	EXPECT(buf);
+	if (buf) {
+		p = buf;
+		ExInitializeRundownProtectionCacheAware(p, size);
+		EXPECT(ExAcquireRundownProtectionCacheAware(p) == TRUE);
+		ExReleaseRundownProtectionCacheAware(p);
+		ExWaitForRundownProtectionReleaseCacheAware(p);
+		EXPECT(ExAcquireRundownProtectionCacheAware(p) == FALSE);
+		ExRundownCompletedCacheAware(p);
+		kfree(buf);
+	}
+}
+
+static const struct test_case single_cases[] = {
+	{ "static_init", t_static_init },
+	{ "pcpu_buffer", t_pcpu_buffer },
+	{ "nt_plain", t_nt_plain },
+	{ "nt_cache_aware", t_nt_cache_aware },
+};
+
+/* ---- misuse: each WARNs once on purpose --------------------------------- */
+
+static void m_release_unheld(struct rd *r)
+{
+	EXPECT(rd_acquire(r));
+	rd_release(r);
+	if (!r->pcpu) {
+		rundown_release(&r->ref);	/* one too many: undone */
+		EXPECT(atomic_long_read(&r->ref.count) == 0);
+		EXPECT(rd_wait_timeout(r, 1) > 0);
+		return;
+	}
+	/* pcpu: a slot may go negative; caught once run-down folds it. */
+	rundown_pcpu_release(&r->pref);
+	EXPECT(rd_wait_timeout(r, 1) == 0);
+	EXPECT(atomic_long_read(&r->pref.dead) < 0);
+	atomic_long_set(&r->pref.dead, 0);	/* repair for exit */
+}
+
+static void m_reinit_misuse(struct rd *r)
+{
+	rd_reinit(r);			/* live: ignored */
+	EXPECT(rd_is_active(r));
+	EXPECT(rd_acquire(r));
+	EXPECT(rd_wait_timeout(r, 1) == 0);
+	rd_reinit(r);			/* held: ignored */
+	EXPECT(!rd_acquire(r));
+	rd_completed(r);		/* held: reported */
+	rd_release(r);
+	EXPECT(rd_wait_timeout(r, 1) > 0);
+}
+
+static void m_acquire_overflow(struct rd *r)
+{
+	EXPECT(!rd_acquire_many(r, 0));
+	if (r->pcpu) {
+		EXPECT(!rd_acquire_many(r, RUNDOWN_PCPU_MAX_MANY + 1));
+	} else {
+		EXPECT(rd_acquire_many(r, RUNDOWN_MAX_REFS));
+		EXPECT(!rd_acquire_many(r, 1));	/* would overflow: fails */
+		EXPECT(!rd_acquire_many(r, RUNDOWN_MAX_REFS + 1));
+		rd_release_many(r, RUNDOWN_MAX_REFS);
+	}
+	EXPECT(rd_wait_timeout(r, 1) > 0);
+}
+
+static void m_pcpu_exit_held(struct rd *unused)
+{
+	struct rundown_pcpu p;
+
+	EXPECT(!rundown_pcpu_init(&p, GFP_KERNEL));
+	if (!p.slots)
+		return;
+	EXPECT(rundown_pcpu_acquire(&p));
+	rundown_pcpu_exit(&p);		/* reported, still freed */
+	EXPECT(!p.slots);
+}
+
+static const struct test_case misuse_cases[] = {
+	{ "misuse_release_unheld", m_release_unheld },
+	{ "misuse_reinit_completed", m_reinit_misuse },
+	{ "misuse_acquire_overflow", m_acquire_overflow },
+};
+
+static int __init rundown_test_init(void)
+{
+	unsigned int i;
+
+	pr_info("KTAP version 1\n");
+	if (misuse) {
+		pr_info("1..%zu\n", 2 * ARRAY_SIZE(misuse_cases) + 1);
+		run_case("misuse_pcpu_exit_held", m_pcpu_exit_held, false);
+		for (i = 0; i < ARRAY_SIZE(misuse_cases); i++) {
+			run_case(misuse_cases[i].name, misuse_cases[i].fn, false);
+			run_case(misuse_cases[i].name, misuse_cases[i].fn, true);
+		}
+	} else {
+		pr_info("1..%zu\n", 2 * ARRAY_SIZE(cases) + ARRAY_SIZE(single_cases));
+		for (i = 0; i < ARRAY_SIZE(single_cases); i++)
+			run_case(single_cases[i].name, single_cases[i].fn, false);
+		for (i = 0; i < ARRAY_SIZE(cases); i++) {
+			run_case(cases[i].name, cases[i].fn, false);
+			run_case(cases[i].name, cases[i].fn, true);
+		}
+	}
+	pr_info("RESULT %u %u\n", nr_passed, nr_failed);
+	return 0;
+}
+
+static void __exit rundown_test_exit(void)
+{
+}
+
+module_init(rundown_test_init);
+module_exit(rundown_test_exit);
+
+MODULE_DESCRIPTION("Tests of run-down protection");
+MODULE_LICENSE("GPL");
