@@ -48,6 +48,28 @@ CHECK_SUITES :=
 
 include selftests/vm/vm.mk
 
+# Kernel style: checkpatch --strict on every kernel source (one test per
+# file; CamelCase and typedefs allowed only where NT's names are the point)
+# and sparse (C=2) on the whole build (one test).
+KSRC = $(shell sh selftests/vm/linux-src.sh)
+STYLE_SRCS = $(sort $(wildcard kmod/*.[ch] kmod/include/linux/*.h kmod/examples/*.[ch] \
+	kmod/test/*.[ch] uapi/linux/*.h))
+NT_SRCS = kmod/include/linux/rundown_nt.h kmod/test/rundown_test_nt.c
+CHECK_SUITES += style
+.PHONY: check-style
+check-style: module
+	@mkdir -p $(RESULTS); ksrc=$(KSRC); p=0; f=0; \
+	for src in $(STYLE_SRCS); do \
+		ignore=; case " $(NT_SRCS) " in *" $$src "*) ignore="--ignore CAMELCASE,NEW_TYPEDEFS";; esac; \
+		if $$ksrc/scripts/checkpatch.pl --strict --no-tree --quiet $$ignore -f $$src; then \
+			p=$$((p + 1)); else echo "checkpatch: $$src: FAILED"; f=$$((f + 1)); fi; \
+	done; \
+	echo "checkpatch: $$p files clean, $$f not"; \
+	$(KBUILD) C=2 CHECK=sparse modules > $(BUILD)/sparse.log 2>&1; \
+	if grep -E 'warning:|error:' $(BUILD)/sparse.log; then echo "sparse: FAILED"; f=$$((f + 1)); \
+	else echo "sparse: clean"; p=$$((p + 1)); fi; \
+	echo "$$p $$f" > $(RESULTS)/style.count; [ $$f = 0 ]
+
 check:
 	@rm -rf $(RESULTS); mkdir -p $(RESULTS)
 	@for s in $(CHECK_SUITES); do \

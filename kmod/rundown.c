@@ -21,22 +21,21 @@
 #include "internal.h"
 
 /*
- * Wait on @var until @cond, in task state @state, for at most @timeout
- * jiffies (MAX_SCHEDULE_TIMEOUT: forever). Evaluates to the jiffies left
- * (at least 1) once @cond holds, 0 on timeout, or -ERESTARTSYS when a
- * killable wait was interrupted by a fatal signal.
+ * Sleep on @var until @drained(@ref), in task state @state, for at most
+ * @timeout jiffies (MAX_SCHEDULE_TIMEOUT: forever). Returns the jiffies left
+ * (at least 1) once drained, 0 on timeout, or -ERESTARTSYS when a killable
+ * wait was interrupted by a fatal signal.
  */
-#define rundown_wait_var(var, cond, state, timeout)			\
-({									\
-	long __ret = (timeout);						\
-									\
-	might_sleep();							\
-	if (!___wait_cond_timeout(cond))				\
-		__ret = ___wait_var_event(var, ___wait_cond_timeout(cond), \
-					  state, 0, timeout,		\
-					  __ret = schedule_timeout(__ret)); \
-	__ret;								\
-})
+static long rundown_sleep(void *var, bool (*drained)(void *ref), void *ref,
+			  unsigned int state, long timeout)
+{
+	might_sleep();
+	if (drained(ref))
+		return timeout ? timeout : 1;
+	return ___wait_var_event(var, ___wait_cond_timeout(drained(ref)),
+				 state, 0, timeout,
+				 __ret = schedule_timeout(__ret));
+}
 
 /* ---- lockdep: waiting on a rundown the waiting task holds ---------------- */
 
@@ -151,6 +150,7 @@ static void rundown_dep_forget(const void *key)
 			h->key = NULL;
 	raw_spin_unlock_irqrestore(&rundown_holders_lock, flags);
 }
+
 #define rundown_dep_map(ref)	(&(ref)->dep_map)
 #else
 static inline void rundown_dep_wait(const void *key, void *map) { }
@@ -201,7 +201,7 @@ void rundown_reinit(struct rundown_ref *ref)
 	 * set up.
 	 */
 	if (WARN_ON_ONCE(!atomic_long_try_cmpxchg_release(&ref->count, &old, 0)))
-		pr_err("rundown_reinit(%p) while %s\n", ref,
+		pr_err("%s(%p) while %s\n", __func__, ref,
 		       old & RUNDOWN_DYING ? "references are held" : "live");
 }
 EXPORT_SYMBOL_GPL(rundown_reinit);
@@ -222,8 +222,10 @@ void rundown_completed(struct rundown_ref *ref)
 }
 EXPORT_SYMBOL_GPL(rundown_completed);
 
-static bool rundown_drained(struct rundown_ref *ref)
+static bool rundown_drained(void *data)
 {
+	struct rundown_ref *ref = data;
+
 	/*
 	 * No reference left (or already reinitialised by the owner after
 	 * another waiter returned). Acquire: pairs with the fully ordered
@@ -247,8 +249,7 @@ static long __rundown_wait(struct rundown_ref *ref, unsigned int state,
 	 * the count to RUNDOWN_DYING see the flag and wake us.
 	 */
 	atomic_long_fetch_or(RUNDOWN_DYING, &ref->count);
-	return rundown_wait_var(&ref->count, rundown_drained(ref), state,
-				timeout);
+	return rundown_sleep(&ref->count, rundown_drained, ref, state, timeout);
 }
 
 /**
@@ -450,8 +451,10 @@ void __rundown_pcpu_init_buffer(struct rundown_pcpu *ref, size_t size,
 }
 EXPORT_SYMBOL_GPL(__rundown_pcpu_init_buffer);
 
-static bool rundown_pcpu_drained(struct rundown_pcpu *ref)
+static bool rundown_pcpu_drained(void *data)
 {
+	struct rundown_pcpu *ref = data;
+
 	/*
 	 * Acquire: pairs with the fully ordered additions to @dead in
 	 * rundown_pcpu_fold(), so the holders' accesses happen before the
@@ -514,8 +517,8 @@ static long __rundown_pcpu_wait(struct rundown_pcpu *ref, unsigned int state,
 			wake_up_var(&ref->dead);
 		WARN_ON_ONCE(atomic_long_read(&ref->dead) < 0);
 	}
-	return rundown_wait_var(&ref->dead, rundown_pcpu_drained(ref), state,
-				timeout);
+	return rundown_sleep(&ref->dead, rundown_pcpu_drained, ref, state,
+			     timeout);
 }
 
 /**
@@ -655,8 +658,8 @@ void rundown_pcpu_exit(struct rundown_pcpu *ref)
 		for (cpu = 0; cpu < nr_cpu_ids; cpu++)
 			sum += atomic_long_read(&ref->slots[cpu].count);
 		if (WARN_ON_ONCE(sum))
-			pr_err("rundown_pcpu_exit(%p) with %ld reference(s) held\n",
-			       ref, sum / RUNDOWN_BIAS);
+			pr_err("%s(%p) with %ld reference(s) held\n",
+			       __func__, ref, sum / RUNDOWN_BIAS);
 	}
 	rundown_dep_forget(ref);
 	if (test_bit(RUNDOWN_PCPU_OWN_SLOTS, &ref->flags))

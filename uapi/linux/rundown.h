@@ -69,7 +69,7 @@ struct rundown_ioc_count {
 };
 
 /* struct rundown_ioc_wait.flags */
-#define RUNDOWN_WAIT_TIMEOUT	(1U << 0)	/* honour timeout_ns */
+#define RUNDOWN_WAIT_TIMEOUT	0x1	/* honour timeout_ns */
 
 /**
  * struct rundown_ioc_wait - RUNDOWN_IOC_WAIT
@@ -91,8 +91,8 @@ struct rundown_ioc_wait {
 };
 
 /* struct rundown_ioc_query.state bits */
-#define RUNDOWN_STATE_DYING	(1U << 0)	/* run-down begun: acquires fail */
-#define RUNDOWN_STATE_COMPLETED	(1U << 1)	/* rundown_completed() was called */
+#define RUNDOWN_STATE_DYING	0x1	/* run-down begun: acquires fail */
+#define RUNDOWN_STATE_COMPLETED	0x2	/* rundown_completed() was called */
 
 /**
  * struct rundown_ioc_query - RUNDOWN_IOC_QUERY

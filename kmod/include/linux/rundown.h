@@ -100,18 +100,20 @@ struct rundown_ref {
 };
 
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
-#define __RUNDOWN_DEP_MAP_INIT(name)	\
-	, .dep_map = { .name = #name, .wait_type_inner = LD_WAIT_SLEEP }
+#define __RUNDOWN_DEP_MAP_INIT(str)	\
+	, .dep_map = { .name = str, .wait_type_inner = LD_WAIT_SLEEP }
 #else
-#define __RUNDOWN_DEP_MAP_INIT(name)
+#define __RUNDOWN_DEP_MAP_INIT(str)
 #endif
+
+#define __RUNDOWN_REF_INITIALIZER(v, str)				\
+	{ .count = ATOMIC_LONG_INIT(v) __RUNDOWN_DEP_MAP_INIT(str) }
 
 /**
  * RUNDOWN_REF_INIT - static initialiser of a live struct rundown_ref
  * @name: the variable's name, used by lockdep
  */
-#define RUNDOWN_REF_INIT(name)						\
-	{ .count = ATOMIC_LONG_INIT(0) __RUNDOWN_DEP_MAP_INIT(name) }
+#define RUNDOWN_REF_INIT(name) __RUNDOWN_REF_INITIALIZER(0, #name)
 
 /**
  * RUNDOWN_REF_INIT_DEAD - static initialiser of a run-down struct rundown_ref
@@ -121,13 +123,14 @@ struct rundown_ref {
  * calls rundown_reinit() once the object is published.
  */
 #define RUNDOWN_REF_INIT_DEAD(name)					\
-	{ .count = ATOMIC_LONG_INIT(RUNDOWN_DYING) __RUNDOWN_DEP_MAP_INIT(name) }
+	__RUNDOWN_REF_INITIALIZER(RUNDOWN_DYING, #name)
 
 /**
  * DEFINE_RUNDOWN_REF - define and initialise a live struct rundown_ref
  * @name: the variable
  */
-#define DEFINE_RUNDOWN_REF(name) struct rundown_ref name = RUNDOWN_REF_INIT(name)
+#define DEFINE_RUNDOWN_REF(name)					\
+	struct rundown_ref name = __RUNDOWN_REF_INITIALIZER(0, #name)
 
 void __rundown_init(struct rundown_ref *ref, bool dead, const char *name,
 		    struct lock_class_key *key);

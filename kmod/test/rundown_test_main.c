@@ -9,7 +9,7 @@
  * a WARN_ON_ONCE() on purpose and checks that the count survived; the VM
  * lane runs them with panic_on_warn off and checks the reports.
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+#define pr_fmt(fmt) "rundown_test: " fmt
 
 #include <linux/completion.h>
 #include <linux/cpumask.h>
@@ -21,7 +21,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/rundown.h>
-#include <linux/rundown_nt.h>
+#include "rundown_test.h"
 
 static bool misuse;
 module_param(misuse, bool, 0444);
@@ -34,23 +34,9 @@ MODULE_PARM_DESC(stress_ms, "Duration of each stress case in ms");
 /* ---- harness ---------------------------------------------------------- */
 
 static unsigned int nr_passed, nr_failed, nr_case;
-static bool case_failed;
-
-#define EXPECT(cond)							\
-do {									\
-	if (!(cond)) {							\
-		pr_err("    FAIL %s:%d: %s\n", __func__, __LINE__, #cond);	\
-		case_failed = true;					\
-	}								\
-} while (0)
+bool case_failed;
 
 /* ---- one ops table for both variants ---------------------------------- */
-
-struct rd {
-	bool pcpu;
-	struct rundown_ref ref;
-	struct rundown_pcpu pref;
-};
 
 static int rd_init(struct rd *r, bool pcpu)
 {
@@ -364,7 +350,7 @@ static void t_several_waiters(struct rd *r)
 	for (i = 0; i < ARRAY_SIZE(w); i++)
 		EXPECT(w[i] && !completion_done(&w[i]->done));
 	rd_release(r);
-	msleep(5);
+	msleep(20);
 	for (i = 0; i < ARRAY_SIZE(w); i++)
 		EXPECT(w[i] && !completion_done(&w[i]->done));
 	WRITE_ONCE(released, true);
@@ -445,7 +431,7 @@ static void t_hardirq(struct rd *r)
 	c.timer.function = irq_fn;
 	hrtimer_start(&c.timer, ns_to_ktime(1000), HRTIMER_MODE_REL_HARD);
 	while (hrtimer_active(&c.timer))
-		msleep(1);
+		usleep_range(100, 200);
 	EXPECT(c.acquired && c.in_hardirq);
 	/* Now the last release happens in hard IRQ while we wait. */
 	c.release = true;
@@ -566,7 +552,7 @@ static void t_stress_reinit_cycles(struct rd *r)
 		/* Nobody may be inside once the wait returned. */
 		EXPECT(atomic_read(&s.inside) == 0);
 		WRITE_ONCE(s.down, true);
-		udelay(20);
+		usleep_range(10, 20);
 		EXPECT(!rd_acquire(r));
 		WRITE_ONCE(s.down, false);
 		rd_completed(r);
@@ -608,6 +594,7 @@ static const struct test_case cases[] = {
 static void run_case(const char *name, void (*fn)(struct rd *r), bool pcpu)
 {
 	struct rd *r = kzalloc(sizeof(*r), GFP_KERNEL);
+	const char *variant;
 
 	case_failed = false;
 	nr_case++;
@@ -618,12 +605,14 @@ static void run_case(const char *name, void (*fn)(struct rd *r), bool pcpu)
 		rd_exit(r);
 	}
 	kfree(r);
-	if (case_failed)
+	variant = pcpu ? "pcpu" : "plain";
+	if (case_failed) {
 		nr_failed++;
-	else
+		pr_info("not ok %u %s.%s\n", nr_case, variant, name);
+	} else {
 		nr_passed++;
-	pr_info("%sok %u %s.%s\n", case_failed ? "not " : "", nr_case,
-		pcpu ? "pcpu" : "plain", name);
+		pr_info("ok %u %s.%s\n", nr_case, variant, name);
+	}
 }
 
 /* ---- static initialisers and the NT names ---------------------------- */
@@ -671,62 +660,6 @@ static void t_pcpu_buffer(struct rd *unused)
 	rundown_pcpu_release(p);
 	rundown_pcpu_exit(p);
 	kfree(p);
-}
-
-static void t_nt_plain(struct rd *unused)
-{
-	EX_RUNDOWN_REF ref;
-	PEX_RUNDOWN_REF p = &ref;
-
-	ExInitializeRundownProtection(p);
-	EXPECT(ExAcquireRundownProtection(p) == TRUE);
-	EXPECT(ExAcquireRundownProtectionEx(p, 4) == TRUE);
-	ExReleaseRundownProtectionEx(p, 4);
-	ExReleaseRundownProtection(p);
-	ExWaitForRundownProtectionRelease(p);
-	EXPECT(ExAcquireRundownProtection(p) == FALSE);
-	EXPECT(ExAcquireRundownProtectionEx(p, 2) == FALSE);
-	ExRundownCompleted(p);
-	ExReInitializeRundownProtection(p);
-	EXPECT(ExAcquireRundownProtection(p) == TRUE);
-	ExReleaseRundownProtection(p);
-}
-
-static void t_nt_cache_aware(struct rd *unused)
-{
-	PEX_RUNDOWN_REF_CACHE_AWARE p;
-	SIZE_T size = ExSizeOfRundownProtectionCacheAware();
-	void *buf;
-
-	p = ExAllocateCacheAwareRundownProtection(NonPagedPoolNx, 0x74737552);
-	EXPECT(p);
-	if (p) {
-		EXPECT(ExAcquireRundownProtectionCacheAware(p) == TRUE);
-		EXPECT(ExAcquireRundownProtectionCacheAwareEx(p, 3) == TRUE);
-		ExReleaseRundownProtectionCacheAwareEx(p, 3);
-		ExReleaseRundownProtectionCacheAware(p);
-		ExWaitForRundownProtectionReleaseCacheAware(p);
-		EXPECT(ExAcquireRundownProtectionCacheAware(p) == FALSE);
-		ExRundownCompletedCacheAware(p);
-		ExReInitializeRundownProtectionCacheAware(p);
-		EXPECT(ExAcquireRundownProtectionCacheAware(p) == TRUE);
-		ExReleaseRundownProtectionCacheAware(p);
-		ExWaitForRundownProtectionReleaseCacheAware(p);
-		ExFreeCacheAwareRundownProtection(p);
-	}
-	EXPECT(size == rundown_pcpu_size());
-	buf = kmalloc(size, GFP_KERNEL);
-	EXPECT(buf);
-	if (buf) {
-		p = buf;
-		ExInitializeRundownProtectionCacheAware(p, size);
-		EXPECT(ExAcquireRundownProtectionCacheAware(p) == TRUE);
-		ExReleaseRundownProtectionCacheAware(p);
-		ExWaitForRundownProtectionReleaseCacheAware(p);
-		EXPECT(ExAcquireRundownProtectionCacheAware(p) == FALSE);
-		ExRundownCompletedCacheAware(p);
-		kfree(buf);
-	}
 }
 
 static const struct test_case single_cases[] = {

@@ -1,0 +1,148 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The kernel-side test suite, run inside the VM by run-vm.sh from a payload
+# directory holding the modules and the test binaries (see vm.mk). Each part
+# reports "RESULT <part> <passed> <failed>" on $STATUS; the host sums them.
+# Exits non-zero when any part failed or is missing.
+#
+# panic_on_warn is on throughout, except around the misuse cases, which
+# provoke WARN_ON_ONCE() on purpose between two kernel-log markers that
+# run-vm.sh knows; this script then checks that each report is there.
+set -u
+STATUS=${STATUS:-/dev/null}
+failed_parts=0
+
+result() {
+	echo "RESULT $1 $2 $3" > "$STATUS"
+	echo "payload: $1: $2 passed, $3 failed"
+	[ "$3" = 0 ] || failed_parts=$((failed_parts + 1))
+}
+
+# Count TAP/KTAP lines "ok N ..." and "not ok N ..." at the start of a line
+# (after an optional prefix), ignoring indented subtests.
+tap_count() { # file prefix
+	p=$(grep -cE "^$2ok [0-9]" "$1")
+	f=$(grep -cE "^$2not ok [0-9]" "$1")
+	echo "$p $f"
+}
+
+echo 1 > /proc/sys/kernel/panic_on_warn
+
+# -- rundown.ko ---------------------------------------------------------------
+if insmod ./rundown.ko && [ -c /dev/rundown ]; then
+	result load 1 0
+else
+	result load 0 1
+	exit 1
+fi
+
+# -- the test module ----------------------------------------------------------
+dmesg -C
+if insmod ./rundown_test.ko; then
+	dmesg | sed -n 's/^\[[^]]*\] rundown_test: //p' > /tmp/ktest.log
+	rmmod rundown_test
+	set -- $(tap_count /tmp/ktest.log "")
+	# The module's own summary must agree with the lines counted.
+	grep -q "^RESULT $1 $2\$" /tmp/ktest.log || set -- "$1" $(($2 + 1))
+	[ "$1" -gt 0 ] || set -- 0 $(($2 + 1))
+	result kmod-test "$1" "$2"
+else
+	result kmod-test 0 1
+fi
+
+# -- misuse: every report must appear, and the counts must survive --------------
+echo 0 > /proc/sys/kernel/panic_on_warn
+dmesg -C
+echo "RUNDOWN-VM: EXPECT-SPLATS-BEGIN" > /dev/kmsg
+insmod ./rundown_test.ko misuse=1 && rmmod rundown_test
+echo "RUNDOWN-VM: EXPECT-SPLATS-END" > /dev/kmsg
+echo 1 > /proc/sys/kernel/panic_on_warn
+dmesg > /tmp/misuse.log
+sed -n 's/^\[[^]]*\] rundown_test: //p' /tmp/misuse.log > /tmp/misuse-tap.log
+set -- $(tap_count /tmp/misuse-tap.log "")
+p=$1 f=$2
+for expect in \
+	'rundown_release(.*) of 1 reference(s) more than held' \
+	'rundown_reinit(.*) while live' \
+	'rundown_reinit(.*) while references are held' \
+	'rundown_pcpu_reinit(.*) while live' \
+	'rundown_pcpu_reinit(.*) while references are held' \
+	'rundown_pcpu_exit(.*) with 1 reference(s) held' \
+	'WARNING: .* rundown_completed' \
+	'WARNING: .* __rundown_pcpu_wait' \
+	'WARNING: .*\[rundown_test\]'; do
+	if grep -q "$expect" /tmp/misuse.log; then
+		p=$((p + 1))
+	else
+		echo "payload: misuse: no report matching '$expect'"
+		f=$((f + 1))
+	fi
+done
+if grep -qE 'BUG:|Oops|general protection' /tmp/misuse.log; then
+	echo "payload: misuse: a misuse crashed instead of warning"
+	f=$((f + 1))
+fi
+result kmod-misuse "$p" "$f"
+
+# -- the example pair: the antivirus scenario ------------------------------------
+if [ -f av-scenario.sh ]; then
+	sh ./av-scenario.sh > /tmp/av.log 2>&1
+	cat /tmp/av.log
+	line=$(grep -E '^av-scenario: [0-9]+ passed, [0-9]+ failed$' /tmp/av.log | tail -n 1)
+	set -- $line
+	if [ -n "$line" ]; then result examples "$2" "$4"; else result examples 0 1; fi
+else
+	result examples 0 1
+fi
+
+# -- kselftests ---------------------------------------------------------------
+if [ -x ./rundown_selftest ]; then
+	./rundown_selftest > /tmp/kselftest.log 2>&1
+	rc=$?
+	cat /tmp/kselftest.log
+	set -- $(tap_count /tmp/kselftest.log "")
+	[ "$rc" = 0 ] || [ "$2" -gt 0 ] || set -- "$1" 1
+	[ "$1" -gt 0 ] || set -- 0 $(($2 + 1))
+	result kselftest "$1" "$2"
+else
+	result kselftest 0 1
+fi
+
+# -- the userspace shim's kernel backend -----------------------------------------
+if [ -x ./rundown_kernel_test ]; then
+	./rundown_kernel_test > /tmp/gtest.log 2>&1
+	rc=$?
+	cat /tmp/gtest.log
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' /tmp/gtest.log)
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' /tmp/gtest.log)
+	p=${p:-0} f=${f:-0}
+	[ "$rc" = 0 ] || [ "$f" -gt 0 ] || f=1
+	[ "$p" -gt 0 ] || f=$((f + 1))
+	result shim-kernel "$p" "$f"
+else
+	result shim-kernel 0 1
+fi
+
+# -- KUnit, where the kernel has it (the debug lane) -----------------------------
+if [ -f rundown_kunit.ko ]; then
+	dmesg -C
+	if insmod ./rundown_kunit.ko; then
+		dmesg | sed -n 's/^\[[^]]*\] //p' > /tmp/kunit.log
+		rmmod rundown_kunit
+		set -- $(tap_count /tmp/kunit.log "    ")
+		[ "$1" -gt 0 ] || set -- 0 $(($2 + 1))
+		result kunit "$1" "$2"
+	else
+		result kunit 0 1
+	fi
+fi
+
+# -- unload: nothing may keep the module busy --------------------------------------
+if rmmod rundown && [ ! -e /dev/rundown ]; then
+	result unload 1 0
+else
+	result unload 0 1
+fi
+
+[ "$failed_parts" = 0 ]
