@@ -160,6 +160,12 @@ static inline void rundown_dep_forget(const void *key) { }
 
 /* ---- struct rundown_ref --------------------------------------------------- */
 
+/* One machine word, like EX_RUNDOWN_REF; one cache line per CPU slot. */
+#ifndef CONFIG_DEBUG_LOCK_ALLOC
+static_assert(sizeof(struct rundown_ref) == sizeof(long));
+#endif
+static_assert(sizeof(struct rundown_pcpu_slot) == SMP_CACHE_BYTES);
+
 /**
  * __rundown_init - initialise a struct rundown_ref (use rundown_init())
  * @ref: the reference
@@ -363,12 +369,13 @@ EXPORT_SYMBOL_GPL(__rundown_release_slow);
 
 static void rundown_pcpu_reset(struct rundown_pcpu *ref, bool dead)
 {
+	unsigned long flags = ref->flags & BIT(RUNDOWN_PCPU_OWN_SLOTS);
 	unsigned int cpu;
 
-	atomic_long_set(&ref->dead, 0);
-	ref->flags &= BIT(RUNDOWN_PCPU_OWN_SLOTS);
 	if (dead)
-		ref->flags |= BIT(RUNDOWN_PCPU_DYING) | BIT(RUNDOWN_PCPU_FOLDED);
+		flags |= BIT(RUNDOWN_PCPU_DYING) | BIT(RUNDOWN_PCPU_FOLDED);
+	atomic_long_set(&ref->dead, 0);
+	WRITE_ONCE(ref->flags, flags);
 	/* Pairs with the acquire cmpxchg in rundown_pcpu_acquire_many(). */
 	for (cpu = 0; cpu < nr_cpu_ids; cpu++)
 		atomic_long_set_release(&ref->slots[cpu].count,
