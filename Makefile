@@ -6,12 +6,17 @@
 #   make bench      the main job: rundown against RCU, percpu_ref and locks
 #   make check      every test suite; ends with one "N passed, N failed" line
 #   make deps       install what the build and the tests need (apt-get)
+#   make install    rundown.ko, its headers and Module.symvers, the udev rule
+#   make uninstall  the reverse; make dkms-install / dkms-remove for DKMS
 #
 # KDIR selects the kernel to build against: the running kernel's build tree
 # when it exists, else the newest Debian linux-headers-*-amd64.
 
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 	$(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64))))
+# The release KDIR builds for (Debian's kernel.release holds the upstream
+# version; utsrelease.h has the real one).
+KREL = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 ROOT := $(CURDIR)
 BUILD := $(ROOT)/build
 RESULTS := $(BUILD)/results
@@ -47,6 +52,7 @@ deps:
 CHECK_SUITES :=
 
 include selftests/vm/vm.mk
+include kmod/install.mk
 
 # Kernel style: checkpatch --strict on every kernel source (one test per
 # file; CamelCase and typedefs allowed only where NT's names are the point)

@@ -693,3 +693,4 @@ module_exit(rundown_module_exit);
 MODULE_DESCRIPTION("Run-down protection (NT's EX_RUNDOWN_REF), plain and cache-aware");
 MODULE_AUTHOR("The rundown authors");
 MODULE_LICENSE("GPL");
+MODULE_VERSION("0.1.0");

@@ -7,7 +7,6 @@
 #
 #   make check-vm [VM_KERNEL=/boot/vmlinuz-...] [VM_TIMEOUT=600]
 
-KREL = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
 VM_KERNEL ?= /boot/vmlinuz-$(KREL)
 VM_TIMEOUT ?= 600
 VM_OUT = $(BUILD)/vm
