@@ -53,6 +53,8 @@ CHECK_SUITES :=
 
 include selftests/vm/vm.mk
 include kmod/install.mk
+include userspace/userspace.mk
+include userspace/bench/bench.mk
 
 # Kernel style: checkpatch --strict on every kernel source (one test per
 # file; CamelCase and typedefs allowed only where NT's names are the point)

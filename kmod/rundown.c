@@ -411,14 +411,15 @@ EXPORT_SYMBOL_GPL(rundown_pcpu_size);
  * __rundown_pcpu_init - allocate the slots (use rundown_pcpu_init())
  * @ref: the handle
  * @gfp: allocation flags
+ * @dead: born run down (acquires fail until rundown_pcpu_reinit())
  * @name: lockdep name
  * @key: lockdep class key
  *
  * Context: may sleep if @gfp allows.
  * Return: 0 or -ENOMEM.
  */
-int __rundown_pcpu_init(struct rundown_pcpu *ref, gfp_t gfp, const char *name,
-			struct lock_class_key *key)
+int __rundown_pcpu_init(struct rundown_pcpu *ref, gfp_t gfp, bool dead,
+			const char *name, struct lock_class_key *key)
 {
 	/*
 	 * kmalloc() aligns power-of-two sizes naturally, and the slot array
@@ -432,7 +433,7 @@ int __rundown_pcpu_init(struct rundown_pcpu *ref, gfp_t gfp, const char *name,
 		return -ENOMEM;
 	ref->flags = BIT(RUNDOWN_PCPU_OWN_SLOTS);
 	rundown_pcpu_dep_init(ref, name, key);
-	rundown_pcpu_reset(ref, false);
+	rundown_pcpu_reset(ref, dead);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(__rundown_pcpu_init);
@@ -463,39 +464,54 @@ static bool rundown_pcpu_drained(void *data)
 	struct rundown_pcpu *ref = data;
 
 	/*
-	 * Acquire: pairs with the fully ordered additions to @dead in
-	 * rundown_pcpu_fold(), so the holders' accesses happen before the
-	 * waiter returns.
+	 * Acquire: pairs with the fully ordered subtractions from @dead in
+	 * __rundown_pcpu_release_slow() (holders released after the fold)
+	 * and with the first waiter's bias drop, ordered after its exchanges
+	 * that read the earlier releases' slots. Either way the holders'
+	 * accesses happen before the waiter returns.
 	 */
 	return test_bit(RUNDOWN_PCPU_FOLDED, &ref->flags) &&
 	       !atomic_long_read_acquire(&ref->dead);
 }
 
 /*
- * Move what @slot holds into @ref->dead, leaving the slot marked and empty:
- * acquires on it fail from now on. Each slot delta is moved exactly once,
- * by the exchange. Returns the new value of @ref->dead.
+ * Mark @slot and move what it holds into @ref->dead: acquires on it fail
+ * from now on, and releases that find it marked subtract from @ref->dead
+ * directly. Only the first waiter folds, once per slot.
  */
-static long rundown_pcpu_fold(struct rundown_pcpu *ref,
+static void rundown_pcpu_fold(struct rundown_pcpu *ref,
 			      struct rundown_pcpu_slot *slot)
 {
 	long refs = atomic_long_xchg(&slot->count, RUNDOWN_DYING) & ~RUNDOWN_DYING;
-	long dead;
 
-	/* Fully ordered; pairs with the acquire read in rundown_pcpu_drained(). */
-	dead = atomic_long_add_return(refs, &ref->dead);
-	if (!dead)
-		wake_up_var(&ref->dead);
-	return dead;
+	/* The bias keeps @dead above zero: nobody to wake yet. */
+	atomic_long_add(refs, &ref->dead);
 }
 
-void __rundown_pcpu_release_slow(struct rundown_pcpu *ref,
-				 struct rundown_pcpu_slot *slot)
+/**
+ * __rundown_pcpu_release_slow - a release found its slot folded
+ * @ref: the cache-aware reference
+ * @n: the references it released
+ *
+ * Called by rundown_pcpu_release_many() only. The references are still
+ * counted in @ref->dead (the fold carried the acquire), so @ref is alive
+ * until the subtraction below; after it, only the address of @ref->dead
+ * is used, as the wake-up key.
+ *
+ * Context: any.
+ */
+void __rundown_pcpu_release_slow(struct rundown_pcpu *ref, unsigned long n)
 {
-	long dead = rundown_pcpu_fold(ref, slot);
+	/*
+	 * Fully ordered: pairs with the acquire read in
+	 * rundown_pcpu_drained(), and orders the subtraction before the
+	 * wait-queue check in wake_up_var().
+	 */
+	long dead = atomic_long_sub_return((long)n * RUNDOWN_BIAS, &ref->dead);
 
-	/* The bias is gone once folded: below zero means over-release. */
-	if (WARN_ON_ONCE(dead < 0 && test_bit(RUNDOWN_PCPU_FOLDED, &ref->flags)))
+	if (!dead)
+		wake_up_var(&ref->dead);
+	else if (WARN_ON_ONCE(dead < 0 && test_bit(RUNDOWN_PCPU_FOLDED, &ref->flags)))
 		pr_err("rundown_pcpu_release(%p): more released than acquired\n",
 		       ref);
 }
@@ -512,8 +528,9 @@ static long __rundown_pcpu_wait(struct rundown_pcpu *ref, unsigned int state,
 		 * First waiter: set the bias before marking any slot (the
 		 * fully ordered exchanges in rundown_pcpu_fold() publish it
 		 * to the releases that see a mark), fold every slot, then
-		 * drop the bias. The walk never sleeps, so a fatal signal
-		 * cannot leave it half done.
+		 * drop the bias. Until then @dead cannot reach zero, however
+		 * releases and folds interleave. The walk never sleeps, so a
+		 * fatal signal cannot leave it half done.
 		 */
 		atomic_long_set(&ref->dead, RUNDOWN_PCPU_FOLD_BIAS);
 		for (cpu = 0; cpu < nr_cpu_ids; cpu++)

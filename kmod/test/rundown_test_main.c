@@ -640,6 +640,7 @@ static void t_pcpu_buffer(struct rd *unused)
 {
 	size_t size = rundown_pcpu_size();
 	struct rundown_pcpu *p = kzalloc(size, GFP_KERNEL);
+	struct rundown_pcpu dead;
 	unsigned int cpu;
 
 	EXPECT(size >= sizeof(*p) + nr_cpu_ids * SMP_CACHE_BYTES);
@@ -660,6 +661,18 @@ static void t_pcpu_buffer(struct rd *unused)
 	rundown_pcpu_release(p);
 	rundown_pcpu_exit(p);
 	kfree(p);
+
+	/* Born run down: acquires fail until reinit. */
+	EXPECT(!rundown_pcpu_init_dead(&dead, GFP_KERNEL));
+	if (!dead.slots)
+		return;
+	EXPECT(!rundown_pcpu_is_active(&dead));
+	EXPECT(!rundown_pcpu_acquire(&dead));
+	EXPECT(rundown_pcpu_wait_timeout(&dead, 0) > 0);
+	rundown_pcpu_reinit(&dead);
+	EXPECT(rundown_pcpu_acquire(&dead));
+	rundown_pcpu_release(&dead);
+	rundown_pcpu_exit(&dead);
 }
 
 static const struct test_case single_cases[] = {

@@ -38,7 +38,7 @@ else
 fi
 
 # -- the test module ----------------------------------------------------------
-dmesg -C
+dmesg -c > /dev/null
 if insmod ./rundown_test.ko; then
 	dmesg | sed -n 's/^\[[^]]*\] rundown_test: //p' > /tmp/ktest.log
 	rmmod rundown_test
@@ -53,7 +53,7 @@ fi
 
 # -- misuse: every report must appear, and the counts must survive --------------
 echo 0 > /proc/sys/kernel/panic_on_warn
-dmesg -C
+dmesg -c > /dev/null
 echo "RUNDOWN-VM: EXPECT-SPLATS-BEGIN" > /dev/kmsg
 insmod ./rundown_test.ko misuse=1 && rmmod rundown_test
 echo "RUNDOWN-VM: EXPECT-SPLATS-END" > /dev/kmsg
@@ -126,7 +126,7 @@ fi
 
 # -- KUnit, where the kernel has it (the debug lane) -----------------------------
 if [ -f rundown_kunit.ko ]; then
-	dmesg -C
+	dmesg -c > /dev/null
 	if insmod ./rundown_kunit.ko; then
 		dmesg | sed -n 's/^\[[^]]*\] //p' > /tmp/kunit.log
 		rmmod rundown_kunit

@@ -74,7 +74,7 @@ else
 	echo "RUNDOWN-VM: FAILURE run.sh exited $?" > $STATUS
 fi
 sync
-poweroff -f
+reboot -f
 EOF
 chmod +x "$out/root/init"
 (cd "$out/root" && find . | cpio -o -H newc --quiet) | gzip -1 > "$out/initramfs.gz"

@@ -10,18 +10,23 @@
 VM_KERNEL ?= /boot/vmlinuz-$(KREL)
 VM_TIMEOUT ?= 600
 VM_OUT = $(BUILD)/vm
-VM_BINS = $(BUILD)/selftests/rundown_test $(BUILD)/userspace/rundown_kernel_test
+KSELFTEST_BIN = $(BUILD)/selftests/rundown/rundown_test
+SHIM_KERNEL_TEST = $(BUILD)/userspace/rundown_kernel_test
 
 CHECK_SUITES += vm
 
-.PHONY: check-vm vm-payload
+.PHONY: check-vm vm-payload selftests
+# The kselftests, built out of tree against Debian's linux-source (static).
+selftests:
+	$(MAKE) -C selftests/rundown OUTPUT=$(BUILD)/selftests/rundown
+
 # Assemble the payload: modules, scripts and static test binaries.
 vm-payload: module selftests userspace
 	rm -rf $(VM_OUT)/payload && mkdir -p $(VM_OUT)/payload
 	cp rundown.ko kmod/test/rundown_test.ko kmod/examples/*.ko \
 	   kmod/examples/av-scenario.sh $(VM_OUT)/payload/
-	cp $(BUILD)/selftests/rundown_test $(VM_OUT)/payload/rundown_selftest
-	cp $(BUILD)/userspace/rundown_kernel_test $(VM_OUT)/payload/
+	cp $(KSELFTEST_BIN) $(VM_OUT)/payload/rundown_selftest
+	cp $(SHIM_KERNEL_TEST) $(VM_OUT)/payload/
 	cp selftests/vm/payload.sh $(VM_OUT)/payload/run.sh
 
 # Pass/fail counts: every RESULT line of the payload, plus one failure when

@@ -127,6 +127,105 @@ struct rundown_ioc_query {
 #define RUNDOWN_IOC_COMPLETE	_IOW(RUNDOWN_IOC_MAGIC, 6, struct rundown_ioc_obj)
 #define RUNDOWN_IOC_REINIT	_IOW(RUNDOWN_IOC_MAGIC, 7, struct rundown_ioc_obj)
 #define RUNDOWN_IOC_QUERY	_IOWR(RUNDOWN_IOC_MAGIC, 8, struct rundown_ioc_query)
-/* 9: RUNDOWN_IOC_BENCH, the in-kernel benchmarks (CAP_SYS_ADMIN), below. */
+#define RUNDOWN_IOC_BENCH	_IOWR(RUNDOWN_IOC_MAGIC, 9, struct rundown_ioc_bench)
+
+/*
+ * RUNDOWN_IOC_BENCH: the in-kernel benchmarks (CAP_SYS_ADMIN, else -EPERM).
+ *
+ * Runs one workload over one mechanism with reader kthreads bound to the
+ * online CPUs (thread i on the i-th online CPU, modulo their number) and
+ * returns the results in the same struct. Every mechanism has the same
+ * read-side hooks (acquire, release) and teardown hooks (start run-down and
+ * wait until the object may be freed; make it live again). Readers check,
+ * under each successful acquire, that the object they reach has not been
+ * freed (poisoned): @bad counts the reads that found it freed and is 0
+ * for every correct mechanism. The call is ended by a fatal signal
+ * (-EINTR); other signals are ignored until it finishes.
+ */
+
+/* Mechanisms (struct rundown_ioc_bench.mech); userspace maps names to ids. */
+#define RUNDOWN_BENCH_RUNDOWN		0	/* rundown_acquire/release; rundown_wait */
+#define RUNDOWN_BENCH_RUNDOWN_PCPU	1	/* the cache-aware variant */
+#define RUNDOWN_BENCH_PERCPU_REF	2	/* tryget_live/put; kill, wait for release */
+#define RUNDOWN_BENCH_SRCU		3	/* srcu_read_lock/unlock; synchronize_srcu */
+#define RUNDOWN_BENCH_SRCU_EXP		4	/* ...; synchronize_srcu_expedited */
+#define RUNDOWN_BENCH_RCU		5	/* rcu_read_lock/unlock; synchronize_rcu */
+#define RUNDOWN_BENCH_RCU_EXP		6	/* ...; synchronize_rcu_expedited */
+#define RUNDOWN_BENCH_RWSEM		7	/* down_read_trylock/up_read; down_write */
+#define RUNDOWN_BENCH_PERCPU_RWSEM	8	/* percpu_down_read_trylock/up_read; _down_write */
+#define RUNDOWN_BENCH_REFCOUNT		9	/* refcount_inc_not_zero/dec; wait for zero */
+#define RUNDOWN_BENCH_NR_MECHS		10
+
+/* Workloads (struct rundown_ioc_bench.workload). */
+#define RUNDOWN_BENCH_READ	0	/* read-side throughput for @duration_ms */
+#define RUNDOWN_BENCH_TEARDOWN	1	/* @samples teardowns, @threads readers */
+#define RUNDOWN_BENCH_REPLACE	2	/* replace every @period_us under readers */
+#define RUNDOWN_BENCH_NR_WORKLOADS	3
+
+/* Limits; the most reader threads is also bounded by 4 x online CPUs. */
+#define RUNDOWN_BENCH_MAX_THREADS	1024
+#define RUNDOWN_BENCH_MAX_DURATION_MS	10000	/* 10 s */
+#define RUNDOWN_BENCH_MAX_CS_NS		100000	/* 100 us */
+#define RUNDOWN_BENCH_MAX_SAMPLES	100000
+#define RUNDOWN_BENCH_MAX_PERIOD_US	1000000	/* 1 s */
+
+/**
+ * struct rundown_ioc_bench - RUNDOWN_IOC_BENCH
+ * @mech: in, RUNDOWN_BENCH_<mechanism>
+ * @workload: in, RUNDOWN_BENCH_READ, _TEARDOWN or _REPLACE
+ * @threads: in, reader kthreads: 1..limit (TEARDOWN: 0..limit)
+ * @duration_ms: in, 1..RUNDOWN_BENCH_MAX_DURATION_MS: how long READ and
+ *               REPLACE run; the most TEARDOWN may take (it stops early
+ *               with fewer samples)
+ * @cs_ns: in, critical-section length (busy wait while holding), 0 to
+ *         RUNDOWN_BENCH_MAX_CS_NS
+ * @samples: in, TEARDOWN and REPLACE: 1..RUNDOWN_BENCH_MAX_SAMPLES
+ *           teardown latencies to record; READ: must be zero
+ * @period_us: in, REPLACE: 0..RUNDOWN_BENCH_MAX_PERIOD_US between two
+ *             replacements; TEARDOWN: the same pause between two samples,
+ *             during which readers take references; READ: must be zero
+ * @flags: in, must be zero
+ * @reserved_in: in, must be zero
+ * @ops: out, acquire+release pairs the readers completed
+ * @refused: out, acquires that failed (the object was being torn down)
+ * @bad: out, reads that found the object already freed: 0 unless broken
+ * @elapsed_ns: out, wall time of the run (readers started to stopped)
+ * @reader_ns: out, sum over the readers of the time each one ran
+ * @replacements: out, teardowns done (TEARDOWN, REPLACE)
+ * @lat_min_ns: out, teardown latency (start of run-down until the object
+ *              may be freed) over the recorded samples: minimum,
+ * @lat_p50_ns: out, median,
+ * @lat_p99_ns: out, 99th percentile,
+ * @lat_max_ns: out, maximum,
+ * @lat_mean_ns: out, and mean; all zero for READ
+ * @samples_done: out, latencies recorded
+ * @nr_cpus: out, online CPUs during the run
+ * @reserved_out: out, zero
+ */
+struct rundown_ioc_bench {
+	__u32 mech;
+	__u32 workload;
+	__u32 threads;
+	__u32 duration_ms;
+	__u32 cs_ns;
+	__u32 samples;
+	__u32 period_us;
+	__u32 flags;
+	__u64 reserved_in[2];
+	__u64 ops;
+	__u64 refused;
+	__u64 bad;
+	__u64 elapsed_ns;
+	__u64 reader_ns;
+	__u64 replacements;
+	__u64 lat_min_ns;
+	__u64 lat_p50_ns;
+	__u64 lat_p99_ns;
+	__u64 lat_max_ns;
+	__u64 lat_mean_ns;
+	__u32 samples_done;
+	__u32 nr_cpus;
+	__u64 reserved_out[4];
+};
 
 #endif /* _UAPI_LINUX_RUNDOWN_H */

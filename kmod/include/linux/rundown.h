@@ -298,7 +298,8 @@ struct rundown_pcpu_slot {
  * @slots: one slot per possible CPU, each on its own cache line
  * @dead: while run-down is in progress, the references still held in units
  *        of %RUNDOWN_BIAS plus a bias that the first waiter drops once it
- *        has folded every slot in; zero when run down
+ *        has folded every slot in; zero when run down. Releases on a slot
+ *        already folded subtract here.
  * @flags: %RUNDOWN_PCPU_* state bits
  * @dep_map: lockdep map (only with CONFIG_DEBUG_LOCK_ALLOC)
  *
@@ -322,8 +323,8 @@ struct rundown_pcpu {
 #define RUNDOWN_PCPU_COMPLETED	2	/* rundown_pcpu_completed() was called */
 #define RUNDOWN_PCPU_OWN_SLOTS	3	/* @slots were allocated: free them */
 
-int __rundown_pcpu_init(struct rundown_pcpu *ref, gfp_t gfp, const char *name,
-			struct lock_class_key *key);
+int __rundown_pcpu_init(struct rundown_pcpu *ref, gfp_t gfp, bool dead,
+			const char *name, struct lock_class_key *key);
 void __rundown_pcpu_init_buffer(struct rundown_pcpu *ref, size_t size,
 				const char *name, struct lock_class_key *key);
 size_t rundown_pcpu_size(void);
@@ -335,8 +336,7 @@ int __must_check rundown_pcpu_wait_killable(struct rundown_pcpu *ref);
 long rundown_pcpu_wait_timeout(struct rundown_pcpu *ref, long timeout);
 long rundown_pcpu_wait_killable_timeout(struct rundown_pcpu *ref, long timeout);
 bool rundown_pcpu_is_active(struct rundown_pcpu *ref);
-void __rundown_pcpu_release_slow(struct rundown_pcpu *ref,
-				 struct rundown_pcpu_slot *slot);
+void __rundown_pcpu_release_slow(struct rundown_pcpu *ref, unsigned long n);
 
 /**
  * rundown_pcpu_init - allocate and initialise a live cache-aware reference
@@ -350,7 +350,25 @@ void __rundown_pcpu_release_slow(struct rundown_pcpu *ref,
 ({									\
 	static struct lock_class_key __rundown_key;			\
 									\
-	__rundown_pcpu_init((ref), (gfp), #ref, &__rundown_key);	\
+	__rundown_pcpu_init((ref), (gfp), false, #ref, &__rundown_key); \
+})
+
+/**
+ * rundown_pcpu_init_dead - allocate a cache-aware reference born run down
+ * @ref: the handle
+ * @gfp: allocation flags for the per-CPU slots
+ *
+ * For an object that does not exist yet: acquires fail until
+ * rundown_pcpu_reinit().
+ *
+ * Context: may sleep if @gfp allows it.
+ * Return: 0, or -ENOMEM. Free with rundown_pcpu_exit().
+ */
+#define rundown_pcpu_init_dead(ref, gfp)				\
+({									\
+	static struct lock_class_key __rundown_key;			\
+									\
+	__rundown_pcpu_init((ref), (gfp), true, #ref, &__rundown_key);	\
 })
 
 /**
@@ -448,15 +466,16 @@ static inline void rundown_pcpu_release_many(struct rundown_pcpu *ref,
 
 	__rundown_dep_release(ref, n);
 	/*
-	 * Fully ordered: the holder's accesses happen before the subtraction,
-	 * and the subtraction before the flag test; pairs with the fully
-	 * ordered marking of the slots (atomic_long_fetch_or()) in the
-	 * waiter: either the waiter's fold sees this subtraction, or this
-	 * release sees the mark and folds the slot itself.
+	 * Fully ordered: the holder's accesses happen before the subtraction.
+	 * The slot is one location, so either the waiter's marking exchange
+	 * (rundown_pcpu_fold()) comes after this subtraction and carries it
+	 * into @ref->dead, or it came before and this release sees the mark
+	 * and takes its references off @ref->dead itself. What it left in the
+	 * marked slot is never read again.
 	 */
 	count = atomic_long_sub_return((long)n * RUNDOWN_BIAS, &slot->count);
 	if (unlikely(count & RUNDOWN_DYING))
-		__rundown_pcpu_release_slow(ref, slot);
+		__rundown_pcpu_release_slow(ref, n);
 }
 
 /**

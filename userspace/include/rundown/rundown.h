@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * <rundown/rundown.h>: run-down protection for userspace, the C API.
+ *
+ * The same names and shapes as the kernel's <linux/rundown.h>, implemented
+ * in C++ (librundown) and callable from C. A rundown reference guards a
+ * resource that is about to go away: code that wants to use the resource
+ * acquires run-down protection (never blocks; fails once the owner started
+ * to run the resource down), uses it and releases; the owner calls
+ * rundown_wait(), after which no acquire succeeds and nobody holds a
+ * reference, so the resource can be torn down. See <rundown/rundown.hpp>
+ * for the design, the costs and the C++ API.
+ *
+ * Guarantees, for both variants:
+ *  - acquire never blocks; it fails once a wait began (and until reinit);
+ *  - release may run on another thread and CPU than its acquire;
+ *  - wait returns at once when nobody holds a reference, may be repeated,
+ *    and may be called by several threads at once; it sleeps on a futex;
+ *  - everything a holder did before its release happens-before the return
+ *    of every wait that returns 0;
+ *  - no system call on the release fast path: a release only wakes a
+ *    futex when a wait is in progress and it dropped the last reference.
+ *
+ * Misuse (a release without a matching acquire where it can be detected,
+ * reinit while references are held or before run-down, completed before
+ * the run-down finished) aborts the process with a "rundown: misuse:"
+ * message in every build: the state is already wrong. An acquire_many
+ * that would overflow the count fails instead of wrapping.
+ *
+ * The objects are process-private: their futexes are FUTEX_PRIVATE, so do
+ * not place them in memory shared between processes (use /dev/rundown and
+ * <rundown/kernel.hpp> for that).
+ */
+#ifndef RUNDOWN_RUNDOWN_H
+#define RUNDOWN_RUNDOWN_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+#define RUNDOWN_NOEXCEPT noexcept
+#define RUNDOWN_MUST_CHECK [[nodiscard]]
+extern "C" {
+#else
+#include <stdbool.h>
+#define RUNDOWN_NOEXCEPT
+#define RUNDOWN_MUST_CHECK __attribute__((warn_unused_result))
+#endif
+
+/*
+ * The most references one acquire_many/release_many call may take or drop,
+ * and the most a plain rundown_ref may hold at once (the same limit as
+ * /dev/rundown's RUNDOWN_COUNT_MAX). A cache-aware rundown_pcpu checks it
+ * per call and bounds each CPU slot (see rundown_pcpu_acquire_many).
+ */
+#define RUNDOWN_ACQUIRE_MAX 0xffffffffUL
+
+/**
+ * struct rundown_ref - run-down protection, one 64-bit word (NT's EX_RUNDOWN_REF)
+ * @count: private; NT layout: bit 0 = run-down in progress (acquires fail),
+ *         bits 63..1 = number of references (in units of 2)
+ *
+ * Embed it anywhere (8 bytes, 8-aligned); initialise with RUNDOWN_REF_INIT
+ * or rundown_init(). It needs no destructor. Touch it only through the
+ * functions below: the word is accessed atomically.
+ */
+struct rundown_ref {
+	uint64_t count __attribute__((aligned(8)));
+};
+
+/* A live reference: acquires succeed. */
+#define RUNDOWN_REF_INIT { 0 }
+/* Born run down (acquires fail until rundown_reinit), like the kernel's. */
+#define RUNDOWN_REF_INIT_DEAD { 1 }
+
+/* Initialise (live). Not concurrently with any other call on @ref. */
+void rundown_init(struct rundown_ref *ref) RUNDOWN_NOEXCEPT;
+
+/*
+ * Make a run-down @ref live again. Only after a wait returned 0 (run-down
+ * finished, no holders) and with no concurrent wait; aborts otherwise.
+ */
+void rundown_reinit(struct rundown_ref *ref) RUNDOWN_NOEXCEPT;
+
+/* Take one reference: true on success, false once run-down began. */
+RUNDOWN_MUST_CHECK bool rundown_acquire(struct rundown_ref *ref) RUNDOWN_NOEXCEPT;
+
+/*
+ * Take @n references at once. Fails (false, nothing taken) once run-down
+ * began, when @n is 0 or above RUNDOWN_ACQUIRE_MAX, or when the total would
+ * exceed RUNDOWN_ACQUIRE_MAX.
+ */
+RUNDOWN_MUST_CHECK bool rundown_acquire_many(struct rundown_ref *ref,
+					     unsigned long n) RUNDOWN_NOEXCEPT;
+
+/* Drop one reference (any thread). Aborts when none is held. */
+void rundown_release(struct rundown_ref *ref) RUNDOWN_NOEXCEPT;
+
+/* Drop @n references (0 does nothing). Aborts when fewer are held. */
+void rundown_release_many(struct rundown_ref *ref, unsigned long n) RUNDOWN_NOEXCEPT;
+
+/*
+ * Start run-down (acquires fail from now on) and sleep until every
+ * reference is released. Returns at once when none is held; may be
+ * repeated; several threads may wait at once. Must not be called by a
+ * holder of @ref (it would wait for itself).
+ */
+void rundown_wait(struct rundown_ref *ref) RUNDOWN_NOEXCEPT;
+
+/*
+ * rundown_wait() giving up after @timeout_ns nanoseconds (relative,
+ * CLOCK_MONOTONIC; 0 only starts run-down and checks): 0 when run-down
+ * finished, -ETIMEDOUT otherwise. Run-down stays in progress either way.
+ */
+int rundown_wait_timeout(struct rundown_ref *ref, uint64_t timeout_ns) RUNDOWN_NOEXCEPT;
+
+/*
+ * Say the run-down is over (NT's ExRundownCompleted). Only after a wait
+ * returned 0; aborts otherwise. The state stays "run down".
+ */
+void rundown_completed(struct rundown_ref *ref) RUNDOWN_NOEXCEPT;
+
+/* Racy: true while acquires can succeed (no run-down begun). */
+bool rundown_is_active(const struct rundown_ref *ref) RUNDOWN_NOEXCEPT;
+
+/*
+ * Cache-aware run-down protection (NT's EX_RUNDOWN_REF_CACHE_AWARE).
+ *
+ * One slot per possible CPU, each on its own RUNDOWN_PCPU_STRIDE bytes;
+ * acquire and release work on the slot of the CPU they run on (read from
+ * the rseq area, so picking it costs a load), and a release may land on
+ * another slot than its acquire: slot values are modular. Wait marks every
+ * slot, collects them into @central and sleeps on @state. See
+ * <rundown/rundown.hpp> for the protocol. All fields are private.
+ */
+#define RUNDOWN_PCPU_STRIDE 128 /* two 64-byte lines: x86 prefetches pairs */
+
+struct rundown_pcpu {
+	uint64_t *slots;   /* nr_slots words, RUNDOWN_PCPU_STRIDE bytes apart */
+	uint32_t nr_slots; /* possible CPUs */
+	uint32_t state;    /* futex word: live, dying (+sleepers), dead */
+	int64_t central;   /* references collected from slots during run-down */
+	int64_t slot_max;  /* per-slot reference bound (overflow guard) */
+};
+
+/* Allocate the slots and make @ref live: 0, or -ENOMEM. */
+RUNDOWN_MUST_CHECK int rundown_pcpu_init(struct rundown_pcpu *ref) RUNDOWN_NOEXCEPT;
+/* Free the slots. Nobody may use @ref any more (no holder, no waiter). */
+void rundown_pcpu_exit(struct rundown_pcpu *ref) RUNDOWN_NOEXCEPT;
+
+void rundown_pcpu_reinit(struct rundown_pcpu *ref) RUNDOWN_NOEXCEPT;
+RUNDOWN_MUST_CHECK bool rundown_pcpu_acquire(struct rundown_pcpu *ref) RUNDOWN_NOEXCEPT;
+/*
+ * As rundown_acquire_many; the overflow bound is per CPU slot: a slot may
+ * hold up to 2^60 / nr_slots references, far more than any program holds.
+ */
+RUNDOWN_MUST_CHECK bool rundown_pcpu_acquire_many(struct rundown_pcpu *ref,
+						  unsigned long n) RUNDOWN_NOEXCEPT;
+/*
+ * Drop references. A release without a matching acquire is detected once
+ * run-down began (the collected count would go negative), not before:
+ * while live, slots are modular and any one of them may be negative.
+ */
+void rundown_pcpu_release(struct rundown_pcpu *ref) RUNDOWN_NOEXCEPT;
+void rundown_pcpu_release_many(struct rundown_pcpu *ref, unsigned long n) RUNDOWN_NOEXCEPT;
+void rundown_pcpu_wait(struct rundown_pcpu *ref) RUNDOWN_NOEXCEPT;
+int rundown_pcpu_wait_timeout(struct rundown_pcpu *ref, uint64_t timeout_ns) RUNDOWN_NOEXCEPT;
+void rundown_pcpu_completed(struct rundown_pcpu *ref) RUNDOWN_NOEXCEPT;
+bool rundown_pcpu_is_active(const struct rundown_pcpu *ref) RUNDOWN_NOEXCEPT;
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* RUNDOWN_RUNDOWN_H */

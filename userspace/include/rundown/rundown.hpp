@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+//
+// <rundown/rundown.hpp>: Windows NT run-down protection, in C++.
+//
+// What it is for
+// --------------
+// Run-down protection lets many threads use a resource while its owner may
+// decide, at any moment, to tear it down. Users acquire protection (it never
+// blocks and fails once the tear-down began), use the resource and release.
+// The owner "runs the resource down": it waits until every holder released,
+// after which no acquire can succeed and the resource can be freed or
+// replaced. It is a reference count with a "dying" bit, and a wait that
+// sleeps until the count drains. Unlike RCU, readers are counted, so the
+// owner waits for exactly the holders of this object (not a grace period of
+// the whole process), and an acquire can fail: the caller learns the
+// resource is going away instead of using a stale copy.
+//
+// Example
+// -------
+//   struct engine { rundown::pcpu_ref live; scanner s; ... };
+//
+//   bool scan(engine& e, const file& f) {        // any thread
+//       auto g = rundown::try_acquire(e.live);
+//       if (!g)
+//           return false;                        // being unloaded: back off
+//       return e.s.scan(f);                      // safe until g goes out of scope
+//   }
+//
+//   void unload(engine& e) {                     // the owner
+//       e.live.wait();                           // new scans fail; old ones drain
+//       e.live.completed();
+//       destroy(e.s);                            // nobody can be inside any more
+//   }
+//
+// Two variants, one interface:
+//  - rundown::ref: one 64-bit word (NT's EX_RUNDOWN_REF, 8 bytes, no
+//    destructor, constexpr-constructible). Acquire is a CAS loop, release a
+//    single fetch_sub. Every thread hits the same cache line: best for
+//    objects used by a few threads, or many objects.
+//  - rundown::pcpu_ref: cache-aware (NT's EX_RUNDOWN_REF_CACHE_AWARE). One
+//    slot per possible CPU on its own 128 bytes; acquire and release touch
+//    only the current CPU's slot (picked from the rseq area: one load), so
+//    throughput scales with cores. Costs 128 bytes per possible CPU and a
+//    wait that visits every slot.
+// rundown::kernel::ref / kernel::pcpu_ref (<rundown/kernel.hpp>) have the
+// same interface, backed by /dev/rundown, so tests and benchmarks can swap
+// the native implementation for the kernel's.
+//
+// Guarantees
+// ----------
+//  - acquire never blocks; it fails from the moment a wait began until
+//    reinit(). acquire_many(n) fails, taking nothing, when n is 0, above
+//    RUNDOWN_ACQUIRE_MAX, or when the count would overflow.
+//  - release may run on any thread and CPU, not only the acquirer's.
+//  - wait returns at once when nobody holds a reference; it may be called
+//    again, and by several threads at once. It spins briefly, then sleeps
+//    on a futex. wait_for/wait_until give up with false after the timeout;
+//    run-down stays in progress and the wait can be repeated.
+//  - everything a holder did before its release happens-before the return
+//    of a wait that saw the count drained (release/acquire pairs, each named
+//    at its operation in detail/core.hpp and src/rundown.cpp).
+//  - release makes no system call unless a wait is in progress and it
+//    dropped the last reference (ref), or a sleeping waiter must be woken
+//    (pcpu_ref).
+//  - misuse aborts with "rundown: misuse: ..." in every build: a release
+//    without a matching acquire (ref: always; pcpu_ref: once run-down began),
+//    reinit before run-down or while held, completed before the run-down
+//    finished.
+//
+// The protocol
+// ------------
+// ref: the NT word. Bit 0 = run-down in progress, count in units of 2.
+// acquire CASes count+2 unless bit 0 is set; release fetch_subs 2; wait CASes
+// 0 -> 1 (no holders) or fetch_ors bit 0, then sleeps on the word's low 32
+// bits until the word is exactly 1. The release that takes the word to 1
+// (bit 0 set, no holders) is the only one that calls FUTEX_WAKE: bit 0 set
+// means a waiter exists, so the release fast path stays one atomic op with
+// no waiter flag of its own.
+// pcpu_ref: each slot counts in units of 4, modular (a release on another
+// CPU makes a slot negative); bit 0 = run-down, bit 1 = collapsed. The first
+// waiter marks every slot, collects every slot into a central counter
+// (exchange, sum) and drops the central counter's bias; a release that sees
+// bit 0 leaves its delta to the collection, or, when its slot is already
+// collapsed, subtracts from the central counter and finishes the run-down
+// if it reached 0. The idea is percpu_ref's switch to atomic mode; the
+// collapsed bit replaces its RCU grace period. Details in src/rundown.cpp.
+//
+// Limitations
+// -----------
+//  - Process-private (private futexes): not for memory shared between
+//    processes. The kernel backend is.
+//  - A waiter that holds a reference itself waits forever (the kernel
+//    backend reports -EDEADLK; the native one cannot tell holders apart).
+//  - pcpu_ref detects a surplus release only once run-down began, and
+//    bounds each slot, not the total, at 2^60 / possible CPUs references.
+//    A slot that only ever acquires while its releases land on other CPUs
+//    drifts upwards by one per pair; after 2^60 / possible CPUs such pairs
+//    (months of nothing else, even with 1024 CPUs) its acquires would fail.
+//  - Objects must not move while in use: ref and pcpu_ref are neither
+//    copyable nor movable.
+//
+// Costs (x86-64, one thread, see the benchmark for numbers on your machine)
+// -----
+//  - ref: acquire = one locked CAS, release = one locked sub: the floor for
+//    one shared word, about 12 ns per pair on the reference 2-core machine.
+//  - pcpu_ref: the same on a per-CPU line plus an rseq cpu_id load; no
+//    sharing between CPUs while live.
+//  - wait with no holders: ref one CAS; pcpu_ref two atomic ops per possible
+//    CPU. Both well under a microsecond on small machines.
+
+#ifndef RUNDOWN_RUNDOWN_HPP
+#define RUNDOWN_RUNDOWN_HPP
+
+#include <rundown/detail/core.hpp>
+#include <rundown/rundown.h>
+
+#include <chrono>
+#include <cstdint>
+#include <new>
+#include <utility>
+
+namespace rundown {
+
+namespace detail {
+
+// A duration as a relative timeout in nanoseconds for the C API: <= 0 is
+// 0 (start run-down, check once), too large to represent is "forever".
+template <class Rep, class Period>
+constexpr std::uint64_t to_timeout_ns(const std::chrono::duration<Rep, Period>& d) noexcept
+{
+	const std::chrono::duration<long double, std::nano> ns(d);
+	if (!(ns.count() > 0))
+		return 0;
+	if (ns.count() >= 18446744073709551615.0L)
+		return UINT64_MAX;
+	return static_cast<std::uint64_t>(ns.count());
+}
+
+}  // namespace detail
+
+// The members every rundown type shares that can be written once on top of
+// the derived type's wait_timeout_ns(): the std::chrono waits.
+template <class Derived>
+class waits {
+public:
+	// Wait at most @d; true when the run-down finished.
+	template <class Rep, class Period>
+	[[nodiscard]] bool wait_for(const std::chrono::duration<Rep, Period>& d) noexcept
+	{
+		return self().wait_timeout_ns(detail::to_timeout_ns(d)) == 0;
+	}
+
+	// Wait until @t (measured on the monotonic clock after converting the
+	// remaining time); true when the run-down finished.
+	template <class Clock, class Duration>
+	[[nodiscard]] bool wait_until(const std::chrono::time_point<Clock, Duration>& t) noexcept
+	{
+		return wait_for(t - Clock::now());
+	}
+
+private:
+	Derived& self() noexcept { return static_cast<Derived&>(*this); }
+};
+
+// Plain run-down protection: one 64-bit word.
+class ref : public waits<ref> {
+public:
+	constexpr ref() noexcept = default;
+	ref(const ref&) = delete;
+	ref& operator=(const ref&) = delete;
+
+	[[nodiscard]] bool acquire() noexcept { return detail::plain_acquire(&r_); }
+	[[nodiscard]] bool acquire_many(unsigned long n) noexcept
+	{
+		return detail::plain_acquire_many(&r_, n);
+	}
+	void release() noexcept { detail::plain_release(&r_); }
+	void release_many(unsigned long n) noexcept { detail::plain_release_many(&r_, n); }
+	void wait() noexcept { rundown_wait(&r_); }
+	// 0 or -ETIMEDOUT, as rundown_wait_timeout().
+	int wait_timeout_ns(std::uint64_t ns) noexcept { return rundown_wait_timeout(&r_, ns); }
+	void completed() noexcept { rundown_completed(&r_); }
+	void reinit() noexcept { rundown_reinit(&r_); }
+	[[nodiscard]] bool is_active() const noexcept { return detail::plain_is_active(&r_); }
+
+	// For the C API.
+	rundown_ref* native_handle() noexcept { return &r_; }
+
+private:
+	rundown_ref r_ = RUNDOWN_REF_INIT;
+};
+
+// Cache-aware run-down protection: one slot per possible CPU.
+class pcpu_ref : public waits<pcpu_ref> {
+public:
+	// Throws std::bad_alloc when the slots cannot be allocated.
+	pcpu_ref()
+	{
+		if (rundown_pcpu_init(&r_) != 0)
+			throw std::bad_alloc();
+	}
+	// Non-throwing: check valid() afterwards.
+	explicit pcpu_ref(std::nothrow_t) noexcept { (void)rundown_pcpu_init(&r_); }
+	~pcpu_ref() { rundown_pcpu_exit(&r_); }
+	pcpu_ref(const pcpu_ref&) = delete;
+	pcpu_ref& operator=(const pcpu_ref&) = delete;
+
+	[[nodiscard]] bool valid() const noexcept { return r_.slots != nullptr; }
+
+	[[nodiscard]] bool acquire() noexcept { return detail::pcpu_acquire(&r_); }
+	[[nodiscard]] bool acquire_many(unsigned long n) noexcept
+	{
+		return detail::pcpu_acquire_many(&r_, n);
+	}
+	void release() noexcept { detail::pcpu_release(&r_); }
+	void release_many(unsigned long n) noexcept { detail::pcpu_release_many(&r_, n); }
+	void wait() noexcept { rundown_pcpu_wait(&r_); }
+	int wait_timeout_ns(std::uint64_t ns) noexcept { return rundown_pcpu_wait_timeout(&r_, ns); }
+	void completed() noexcept { rundown_pcpu_completed(&r_); }
+	void reinit() noexcept { rundown_pcpu_reinit(&r_); }
+	[[nodiscard]] bool is_active() const noexcept { return detail::pcpu_is_active(&r_); }
+
+	rundown_pcpu* native_handle() noexcept { return &r_; }
+
+private:
+	rundown_pcpu r_{};
+};
+
+// Tag for guard's try-acquiring constructor.
+struct try_to_acquire_t {
+	explicit try_to_acquire_t() = default;
+};
+inline constexpr try_to_acquire_t try_to_acquire{};
+
+// Move-only holder of one reference on any rundown type (native or kernel).
+// Empty when the acquire failed: test it with `if (g)`.
+template <class Ref>
+class [[nodiscard]] guard {
+public:
+	constexpr guard() noexcept = default;
+	guard(Ref& r, try_to_acquire_t) noexcept : ref_(r.acquire() ? &r : nullptr) {}
+	guard(const guard&) = delete;
+	guard& operator=(const guard&) = delete;
+	guard(guard&& other) noexcept : ref_(std::exchange(other.ref_, nullptr)) {}
+	guard& operator=(guard&& other) noexcept
+	{
+		if (this != &other) {
+			reset();
+			ref_ = std::exchange(other.ref_, nullptr);
+		}
+		return *this;
+	}
+	~guard() { reset(); }
+
+	explicit operator bool() const noexcept { return ref_ != nullptr; }
+
+	// Release now (if held).
+	void reset() noexcept
+	{
+		if (Ref* r = std::exchange(ref_, nullptr))
+			r->release();
+	}
+
+private:
+	Ref* ref_ = nullptr;
+};
+
+// Try to acquire @r; the guard is empty when run-down began.
+template <class Ref>
+[[nodiscard]] guard<Ref> try_acquire(Ref& r) noexcept
+{
+	return guard<Ref>(r, try_to_acquire);
+}
+
+}  // namespace rundown
+
+#endif  // RUNDOWN_RUNDOWN_HPP
