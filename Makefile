@@ -12,8 +12,10 @@
 # KDIR selects the kernel to build against: the running kernel's build tree
 # when it exists, else the newest Debian linux-headers-*-amd64.
 
-KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
-	$(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64))))
+# (Recursively expanded, and by shell rather than $(wildcard), so that a
+# sub-make run after "make deps" installed the headers finds them.)
+KDIR ?= $(shell d=/lib/modules/$$(uname -r)/build; [ -d $$d ] && echo $$d || \
+	ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)
 # The release KDIR builds for (Debian's kernel.release holds the upstream
 # version; utsrelease.h has the real one).
 KREL = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
@@ -45,6 +47,18 @@ deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEPS)
 
+# "make check" and "make bench" on a fresh machine: install the packages
+# first when any is missing (needs root; otherwise says what to run).
+.PHONY: deps-if-missing
+deps-if-missing:
+	@missing=$$(dpkg-query -W -f='$${db:Status-Abbrev} $${Package}\n' $(DEPS) 2>&1 | \
+		awk '$$1 != "ii" { print $$NF }'); \
+	if [ -n "$$missing" ]; then \
+		echo "missing packages:" $$missing; \
+		if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory deps; \
+		else echo "run 'sudo make deps' first" >&2; exit 1; fi; \
+	fi
+
 # ---------------------------------------------------------------------------
 # Tests. Every suite is a target check-<name> that writes
 # $(RESULTS)/<name>.count ("<passed> <failed>"); "make check" runs them all,
@@ -60,8 +74,8 @@ include userspace/bench/bench.mk
 # file; CamelCase and typedefs allowed only where NT's names are the point)
 # and sparse (C=2) on the whole build (one test).
 KSRC = $(shell sh selftests/vm/linux-src.sh)
-STYLE_SRCS = $(sort $(wildcard kmod/*.[ch] kmod/include/linux/*.h kmod/examples/*.[ch] \
-	kmod/test/*.[ch] uapi/linux/*.h))
+STYLE_SRCS = $(filter-out %.mod.c,$(sort $(wildcard kmod/*.[ch] kmod/include/linux/*.h \
+	kmod/examples/*.[ch] kmod/test/*.[ch] uapi/linux/*.h)))
 NT_SRCS = kmod/include/linux/rundown_nt.h kmod/test/rundown_test_nt.c
 CHECK_SUITES += style
 .PHONY: check-style
@@ -78,7 +92,7 @@ check-style: module
 	else echo "sparse: clean"; p=$$((p + 1)); fi; \
 	echo "$$p $$f" > $(RESULTS)/style.count; [ $$f = 0 ]
 
-check:
+check: deps-if-missing
 	@rm -rf $(RESULTS); mkdir -p $(RESULTS)
 	@for s in $(CHECK_SUITES); do \
 		echo "==== suite $$s"; \

@@ -37,12 +37,8 @@ BENCH_VM ?= 1
 BENCH_VM_CPUS ?= 2
 BENCH_VM_TIMEOUT ?= 900
 BENCH_BIN ?= $(BUILD)/userspace/bench/rundown_bench
-BENCH_KREL = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
-# The VM boots the kernel KDIR was built for: /boot/vmlinuz-<kernel.release>,
-# or the one named after a Debian headers directory (linux-headers-<abi>).
-BENCH_VM_KERNEL ?= $(firstword $(wildcard /boot/vmlinuz-$(BENCH_KREL) \
-	/boot/vmlinuz-$(patsubst linux-headers-%,%,$(notdir $(realpath $(KDIR))))) \
-	/boot/vmlinuz-$(BENCH_KREL))
+# The VM boots the kernel KDIR was built for (KREL: the top-level Makefile).
+BENCH_VM_KERNEL ?= /boot/vmlinuz-$(KREL)
 # The userspace mechanisms also run inside the VM: the kernel object
 # through the ioctl, against the native shim on the same emulated CPU.
 BENCH_VM_UMECHS ?= rundown,rundown_pcpu,kernel_rundown,kernel_rundown_pcpu,atomic_ref,urcu_memb
@@ -54,7 +50,8 @@ BENCH_ARGS = --duration-ms $(BENCH_DURATION) --samples $(BENCH_SAMPLES) \
 CHECK_SUITES += bench
 .PHONY: bench bench-smoke bench-run bench-vm bench-user check-bench
 
-bench: module userspace
+bench: deps-if-missing
+	@$(MAKE) --no-print-directory module userspace
 	@$(MAKE) --no-print-directory bench-run
 
 bench-smoke:
