@@ -13,6 +13,27 @@
  * Rules of this ABI: __u32/__u64 fields only, explicit padding that must be
  * zero (-EINVAL otherwise), output fields always fully written, one magic
  * number and sequential command numbers. Unknown commands fail with -ENOTTY.
+ *
+ * Errors common to the commands:
+ *   -EINVAL     non-zero padding or reserved field, bad variant or flags, a
+ *               count of 0 or above RUNDOWN_COUNT_MAX, a release of more
+ *               than this file holds on the object
+ *   -ENOENT     unknown id, or an object this file is not attached to
+ *   -EEXIST     OPEN of an object this file is already attached to
+ *   -EMFILE     RUNDOWN_MAX_OBJECTS_PER_FILE objects attached to this file
+ *   -ENOSPC     RUNDOWN_MAX_OBJECTS objects alive in the system
+ *   -EOVERFLOW  the object would hold more than RUNDOWN_COUNT_MAX references
+ *   -ESHUTDOWN  ACQUIRE after run-down began
+ *   -EBUSY      COMPLETE or REINIT of an object not run down, or with
+ *               references held
+ *   -EDEADLK    WAIT by a file that holds references on the object
+ *   -ETIMEDOUT  WAIT's timeout expired (rounded up to the kernel's tick)
+ *   -EINTR      WAIT ended by a fatal signal
+ *   -EFAULT     bad argument pointer
+ *
+ * Ids are never 0. CLOSE releases the references the file holds on the
+ * object. REINIT waits for WAITs already in progress on a drained object to
+ * return (they do at once) before making it live again.
  */
 #ifndef _UAPI_LINUX_RUNDOWN_H
 #define _UAPI_LINUX_RUNDOWN_H
