@@ -66,6 +66,7 @@ deps-if-missing:
 CHECK_SUITES :=
 
 include selftests/vm/vm.mk
+include selftests/vm/debug.mk
 include kmod/install.mk
 include userspace/userspace.mk
 include userspace/bench/bench.mk

@@ -68,7 +68,11 @@ static void ref_release_many(void *ref, unsigned long n) { rundown_release_many(
 static void ref_wait(void *ref) { rundown_wait(ref); }
 static int ref_wait_killable(void *ref) { return rundown_wait_killable(ref); }
 static long ref_wait_timeout(void *ref, long t) { return rundown_wait_timeout(ref, t); }
-static long ref_wait_killable_timeout(void *ref, long t) { return rundown_wait_killable_timeout(ref, t); }
+static long ref_wait_killable_timeout(void *ref, long t)
+{
+	return rundown_wait_killable_timeout(ref, t);
+}
+
 static void ref_completed(void *ref) { rundown_completed(ref); }
 static void ref_reinit(void *ref) { rundown_reinit(ref); }
 static bool ref_is_active(void *ref) { return rundown_is_active(ref); }
@@ -86,16 +90,28 @@ static const struct rd_ops rd_ref_ops = {
 	.max_many = RUNDOWN_MAX_REFS,
 };
 
-static int pcpu_init(void *ref) { return rundown_pcpu_init((struct rundown_pcpu *)ref, GFP_KERNEL); }
+static int pcpu_init(void *ref)
+{
+	return rundown_pcpu_init((struct rundown_pcpu *)ref, GFP_KERNEL);
+}
+
 static void pcpu_exit(void *ref) { rundown_pcpu_exit(ref); }
 static bool pcpu_acquire(void *ref) { return rundown_pcpu_acquire(ref); }
-static bool pcpu_acquire_many(void *ref, unsigned long n) { return rundown_pcpu_acquire_many(ref, n); }
+static bool pcpu_acquire_many(void *ref, unsigned long n)
+{
+	return rundown_pcpu_acquire_many(ref, n);
+}
+
 static void pcpu_release(void *ref) { rundown_pcpu_release(ref); }
 static void pcpu_release_many(void *ref, unsigned long n) { rundown_pcpu_release_many(ref, n); }
 static void pcpu_wait(void *ref) { rundown_pcpu_wait(ref); }
 static int pcpu_wait_killable(void *ref) { return rundown_pcpu_wait_killable(ref); }
 static long pcpu_wait_timeout(void *ref, long t) { return rundown_pcpu_wait_timeout(ref, t); }
-static long pcpu_wait_killable_timeout(void *ref, long t) { return rundown_pcpu_wait_killable_timeout(ref, t); }
+static long pcpu_wait_killable_timeout(void *ref, long t)
+{
+	return rundown_pcpu_wait_killable_timeout(ref, t);
+}
+
 static void pcpu_completed(void *ref) { rundown_pcpu_completed(ref); }
 static void pcpu_reinit(void *ref) { rundown_pcpu_reinit(ref); }
 static bool pcpu_is_active(void *ref) { return rundown_pcpu_is_active(ref); }
@@ -119,6 +135,7 @@ static void rd_variant_desc(const struct rd_ops *const *ops, char *desc)
 {
 	strscpy(desc, (*ops)->name, KUNIT_PARAM_DESC_SIZE);
 }
+
 KUNIT_ARRAY_PARAM(rd_variant, rd_variants, rd_variant_desc);
 
 /* Per-test state: the variant under test and one live reference of it. */
@@ -643,7 +660,7 @@ static void rd_test_acquire_vs_wait(struct kunit *test)
 		/* Let the workers get going before running down. */
 		while (atomic_long_read(&r->acquired) < base + 200 &&
 		       time_before(jiffies, deadline))
-			msleep(1);
+			usleep_range(1000, 2000);
 		KUNIT_EXPECT_GE(test, atomic_long_read(&r->acquired), base + 200);
 
 		switch (round) {
@@ -662,6 +679,11 @@ static void rd_test_acquire_vs_wait(struct kunit *test)
 		/* Every holder's critical section happened before the wait returned. */
 		KUNIT_EXPECT_EQ(test, atomic_read(&r->inside), 0);
 		WRITE_ONCE(r->wait_returned, 1);
+		/*
+		 * Publish the flag before the checks below. Workers read it
+		 * only after a successful acquire (acquire ordering), and
+		 * none can succeed now: a worker seeing it set is a bug.
+		 */
 		smp_mb();
 		msleep(20);	/* workers keep trying: every acquire must fail */
 		KUNIT_EXPECT_EQ(test, atomic_read(&r->inside), 0);

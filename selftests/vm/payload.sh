@@ -8,7 +8,9 @@
 #
 # panic_on_warn is on throughout, except around the misuse cases, which
 # provoke WARN_ON_ONCE() on purpose between two kernel-log markers that
-# run-vm.sh knows; this script then checks that each report is there.
+# run-vm.sh knows; this script then checks that each report is there. They
+# run last: one of them waits on a rundown its task holds, which lockdep
+# reports and then switches itself off for the rest of the boot.
 set -u
 STATUS=${STATUS:-/dev/null}
 failed_parts=0
@@ -50,40 +52,6 @@ if insmod ./rundown_test.ko; then
 else
 	result kmod-test 0 1
 fi
-
-# -- misuse: every report must appear, and the counts must survive --------------
-echo 0 > /proc/sys/kernel/panic_on_warn
-dmesg -c > /dev/null
-echo "RUNDOWN-VM: EXPECT-SPLATS-BEGIN" > /dev/kmsg
-insmod ./rundown_test.ko misuse=1 && rmmod rundown_test
-echo "RUNDOWN-VM: EXPECT-SPLATS-END" > /dev/kmsg
-echo 1 > /proc/sys/kernel/panic_on_warn
-dmesg > /tmp/misuse.log
-sed -n 's/^\[[^]]*\] rundown_test: //p' /tmp/misuse.log > /tmp/misuse-tap.log
-set -- $(tap_count /tmp/misuse-tap.log "")
-p=$1 f=$2
-for expect in \
-	'rundown_release(.*) of 1 reference(s) more than held' \
-	'rundown_reinit(.*) while live' \
-	'rundown_reinit(.*) while references are held' \
-	'rundown_pcpu_reinit(.*) while live' \
-	'rundown_pcpu_reinit(.*) while references are held' \
-	'rundown_pcpu_exit(.*) with 1 reference(s) held' \
-	'WARNING: .* rundown_completed' \
-	'WARNING: .* __rundown_pcpu_wait' \
-	'WARNING: .*\[rundown_test\]'; do
-	if grep -q "$expect" /tmp/misuse.log; then
-		p=$((p + 1))
-	else
-		echo "payload: misuse: no report matching '$expect'"
-		f=$((f + 1))
-	fi
-done
-if grep -qE 'BUG:|Oops|general protection' /tmp/misuse.log; then
-	echo "payload: misuse: a misuse crashed instead of warning"
-	f=$((f + 1))
-fi
-result kmod-misuse "$p" "$f"
 
 # -- the example pair: the antivirus scenario ------------------------------------
 if [ -f av-scenario.sh ]; then
@@ -137,6 +105,40 @@ if [ -f rundown_kunit.ko ]; then
 		result kunit 0 1
 	fi
 fi
+
+# -- misuse: every report must appear, and the counts must survive --------------
+echo 0 > /proc/sys/kernel/panic_on_warn
+dmesg -c > /dev/null
+echo "RUNDOWN-VM: EXPECT-SPLATS-BEGIN" > /dev/kmsg
+insmod ./rundown_test.ko misuse=1 && rmmod rundown_test
+echo "RUNDOWN-VM: EXPECT-SPLATS-END" > /dev/kmsg
+echo 1 > /proc/sys/kernel/panic_on_warn
+dmesg > /tmp/misuse.log
+sed -n 's/^\[[^]]*\] rundown_test: //p' /tmp/misuse.log > /tmp/misuse-tap.log
+set -- $(tap_count /tmp/misuse-tap.log "")
+p=$1 f=$2
+for expect in \
+	'rundown_release(.*) of 1 reference(s) more than held' \
+	'rundown_reinit(.*) while live' \
+	'rundown_reinit(.*) while references are held' \
+	'rundown_pcpu_reinit(.*) while live' \
+	'rundown_pcpu_reinit(.*) while references are held' \
+	'rundown_pcpu_exit(.*) with 1 reference(s) held' \
+	'WARNING: .* rundown_completed' \
+	'WARNING: .* __rundown_pcpu_wait' \
+	'WARNING: .*\[rundown_test\]'; do
+	if grep -q "$expect" /tmp/misuse.log; then
+		p=$((p + 1))
+	else
+		echo "payload: misuse: no report matching '$expect'"
+		f=$((f + 1))
+	fi
+done
+if grep -qE 'BUG:|Oops|general protection' /tmp/misuse.log; then
+	echo "payload: misuse: a misuse crashed instead of warning"
+	f=$((f + 1))
+fi
+result kmod-misuse "$p" "$f"
 
 # -- unload: nothing may keep the module busy --------------------------------------
 if rmmod rundown && [ ! -e /dev/rundown ]; then
