@@ -5,6 +5,8 @@
 #   make            build rundown.ko (and the example and test modules)
 #   make bench      the main job: rundown against RCU, percpu_ref and locks
 #   make check      every test suite; ends with one "N passed, N failed" line
+#                   (one suite: make check-vm, check-debug, check-style,
+#                   check-userspace{,-tsan,-asan}, check-install, check-bench)
 #   make deps       install what the build and the tests need (apt-get)
 #   make install    rundown.ko, its headers and Module.symvers, the udev rule
 #   make uninstall  the reverse; make dkms-install / dkms-remove for DKMS
@@ -42,7 +44,7 @@ clean:
 DEPS := build-essential kmod cpio xz-utils bc flex bison libelf-dev libssl-dev \
 	linux-headers-amd64 linux-image-amd64 linux-source-6.1 \
 	qemu-system-x86 busybox-static sparse \
-	cmake g++ libgtest-dev liburcu-dev gnuplot-nox dkms rsync
+	cmake g++ libgtest-dev liburcu-dev gnuplot-nox dkms rsync file perl
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEPS)
