@@ -16,7 +16,7 @@
 # Environment (exported by the top-level Makefile): ROOT, BUILD, RESULTS;
 # DEBUG_TIMEOUT (seconds for the VM, default 900), JOBS.
 # Binaries from "make selftests userspace" are used when present
-# ($BUILD/selftests/rundown_test, $BUILD/userspace/rundown_kernel_test);
+# ($BUILD/selftests/rundown/rundown_test, $BUILD/userspace/rundown_kernel_test);
 # payload.sh reports a missing one as a failure.
 set -eu
 
@@ -88,7 +88,7 @@ for m in rundown_kunit rundown_kunit_misuse; do
 	[ -f "$src/kmod/test/$m.ko" ] || die "$m.ko was not built (Kbuild: see debug.mk)"
 	cp "$src/kmod/test/$m.ko" "$pl/"
 done
-[ -x "$BUILD/selftests/rundown_test" ] && cp "$BUILD/selftests/rundown_test" "$pl/rundown_selftest"
+[ -x "$BUILD/selftests/rundown/rundown_test" ] && cp "$BUILD/selftests/rundown/rundown_test" "$pl/rundown_selftest"
 [ -x "$BUILD/userspace/rundown_kernel_test" ] && cp "$BUILD/userspace/rundown_kernel_test" "$pl/"
 cp "$src/selftests/vm/payload.sh" "$pl/fast.sh"
 cp "$vm/debug-payload.sh" "$pl/run.sh"
