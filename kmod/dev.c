@@ -300,6 +300,28 @@ static struct rundown_attach *rundown_lookup(struct rundown_file *rf, u32 id)
 	return xa_load(&rf->objs, id);
 }
 
+/*
+ * The object @id that @rf is attached to, pinned by a kref the caller puts
+ * with rundown_obj_put() (a CLOSE by another thread of the file may detach
+ * it meanwhile), and the references @rf held on it at the time; or NULL.
+ */
+static struct rundown_obj *rundown_pin(struct rundown_file *rf, u32 id,
+				       u64 *held)
+{
+	struct rundown_attach *att;
+	struct rundown_obj *obj = NULL;
+
+	mutex_lock(&rf->lock);
+	att = rundown_lookup(rf, id);
+	if (att) {
+		obj = att->obj;
+		kref_get(&obj->kref);
+		*held = att->held;
+	}
+	mutex_unlock(&rf->lock);
+	return obj;
+}
+
 /* ---- ioctls --------------------------------------------------------------- */
 
 static long rundown_ioc_create(struct rundown_file *rf, void __user *argp)
@@ -538,9 +560,9 @@ static long rundown_ns_to_jiffies(u64 ns)
 static long rundown_ioc_wait(struct rundown_file *rf, void __user *argp)
 {
 	struct rundown_ioc_wait args;
-	struct rundown_attach *att;
 	struct rundown_obj *obj;
 	long timeout, left;
+	u64 held;
 	int ret;
 
 	if (copy_from_user(&args, argp, sizeof(args)))
@@ -553,25 +575,19 @@ static long rundown_ioc_wait(struct rundown_file *rf, void __user *argp)
 	if (args.flags & RUNDOWN_WAIT_TIMEOUT)
 		timeout = rundown_ns_to_jiffies(args.timeout_ns);
 
-	mutex_lock(&rf->lock);
-	att = rundown_lookup(rf, args.id);
-	if (!att) {
-		mutex_unlock(&rf->lock);
+	obj = rundown_pin(rf, args.id, &held);
+	if (!obj)
 		return -ENOENT;
-	}
 	/*
 	 * This file's own references could only be released by another
 	 * thread sharing the file; refuse rather than wait on ourselves. An
 	 * acquire through this file racing with the start of the wait may
 	 * still slip in: that wait is killable and ends when it is released.
 	 */
-	if (att->held) {
-		mutex_unlock(&rf->lock);
-		return -EDEADLK;
+	if (held) {
+		ret = -EDEADLK;
+		goto out_put;
 	}
-	obj = att->obj;
-	kref_get(&obj->kref);	/* a CLOSE by another thread may detach it */
-	mutex_unlock(&rf->lock);
 
 	ret = mutex_lock_killable(&obj->lock);
 	if (ret)
@@ -601,23 +617,21 @@ out_put:
 
 static long rundown_ioc_complete(struct rundown_file *rf, void __user *argp)
 {
-	struct rundown_attach *att;
 	struct rundown_ioc_obj args;
 	struct rundown_obj *obj;
+	u64 held;
 	int ret;
 
 	ret = rundown_get_obj_args(&args, argp);
 	if (ret)
 		return ret;
+	obj = rundown_pin(rf, args.id, &held);
+	if (!obj)
+		return -ENOENT;
 
-	mutex_lock(&rf->lock);
-	att = rundown_lookup(rf, args.id);
-	if (!att) {
-		ret = -ENOENT;
-		goto out_unlock;
-	}
-	obj = att->obj;
-	mutex_lock(&obj->lock);
+	ret = mutex_lock_killable(&obj->lock);
+	if (ret)
+		goto out_put;
 	if (!rundown_obj_drained(obj)) {
 		ret = -EBUSY;
 	} else {
@@ -628,31 +642,24 @@ static long rundown_ioc_complete(struct rundown_file *rf, void __user *argp)
 		WRITE_ONCE(obj->completed, true);
 	}
 	mutex_unlock(&obj->lock);
-out_unlock:
-	mutex_unlock(&rf->lock);
+out_put:
+	rundown_obj_put(obj);
 	return ret;
 }
 
 static long rundown_ioc_reinit(struct rundown_file *rf, void __user *argp)
 {
-	struct rundown_attach *att;
 	struct rundown_ioc_obj args;
 	struct rundown_obj *obj;
+	u64 held;
 	int ret;
 
 	ret = rundown_get_obj_args(&args, argp);
 	if (ret)
 		return ret;
-
-	mutex_lock(&rf->lock);
-	att = rundown_lookup(rf, args.id);
-	if (!att) {
-		mutex_unlock(&rf->lock);
+	obj = rundown_pin(rf, args.id, &held);
+	if (!obj)
 		return -ENOENT;
-	}
-	obj = att->obj;
-	kref_get(&obj->kref);
-	mutex_unlock(&rf->lock);
 
 	ret = mutex_lock_killable(&obj->lock);
 	if (ret)
