@@ -64,6 +64,14 @@ struct rundown_holder {
 static struct rundown_holder rundown_holders[RUNDOWN_HOLDERS];
 static DEFINE_RAW_SPINLOCK(rundown_holders_lock);
 
+/**
+ * __rundown_dep_acquire - record that the current task took references
+ * @key: the rundown (either variant)
+ * @n: how many
+ *
+ * Called by the acquire fast paths, with lockdep only. Context: any; only
+ * task context is recorded.
+ */
 void __rundown_dep_acquire(const void *key, unsigned long n)
 {
 	struct rundown_holder *h, *free = NULL;
@@ -90,6 +98,17 @@ out:
 }
 EXPORT_SYMBOL_GPL(__rundown_dep_acquire);
 
+/**
+ * __rundown_dep_release - record that references were released
+ * @key: the rundown (either variant)
+ * @n: how many
+ *
+ * Called by the release fast paths, with lockdep only; also by a caller
+ * that hands the references it just took to something other than its task
+ * (an open file, say), so that its task is not taken for their holder.
+ *
+ * Context: any.
+ */
 void __rundown_dep_release(const void *key, unsigned long n)
 {
 	struct rundown_holder *h;
