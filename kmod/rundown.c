@@ -364,7 +364,9 @@ void __rundown_release_slow(struct rundown_ref *ref, long count,
 		/*
 		 * Last holder gone during run-down. The subtraction was fully
 		 * ordered before this wake-up's wait-queue check (pairs with
-		 * prepare_to_wait_event() in the waiter).
+		 * prepare_to_wait_event() in the waiter). A waiter may already
+		 * have seen the count and freed @ref: wake_up_var() only uses
+		 * the address as a key into the hashed wait queues.
 		 */
 		wake_up_var(&ref->count);
 		return;
