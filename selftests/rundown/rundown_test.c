@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
@@ -1061,6 +1062,123 @@ TEST_F_TIMEOUT(rd, hammer_reinit_cycles, 60)
 	EXPECT_EQ(0, q.held_total);
 	EXPECT_EQ(1, q.nr_files);
 	EXPECT_EQ(0, q.state);
+}
+
+/* ---- RUNDOWN_IOC_BENCH: validation only, performance is never asserted -- */
+
+/* The smallest valid READ run on the fixture's variant. */
+static void bench_args(struct rundown_ioc_bench *b, __u32 variant)
+{
+	memset(b, 0, sizeof(*b));
+	b->mech = variant == RUNDOWN_VARIANT_PCPU ?
+		  RUNDOWN_BENCH_RUNDOWN_PCPU : RUNDOWN_BENCH_RUNDOWN;
+	b->workload = RUNDOWN_BENCH_READ;
+	b->threads = 1;
+	b->duration_ms = 1;
+}
+
+/* BENCH with every output byte poisoned first: all must be written. */
+static int rd_bench(int fd, struct rundown_ioc_bench *b)
+{
+	size_t out = offsetof(struct rundown_ioc_bench, ops);
+
+	memset((char *)b + out, POISON, sizeof(*b) - out);
+	return xioctl(fd, RUNDOWN_IOC_BENCH, b);
+}
+
+TEST_F(rd, bench_read)
+{
+	struct rundown_ioc_bench b;
+	int i;
+
+	bench_args(&b, variant->variant);
+	ASSERT_EQ(0, rd_bench(self->fd, &b));
+	EXPECT_LT(0, b.ops);
+	EXPECT_EQ(0, b.bad);
+	EXPECT_EQ(0, b.replacements);
+	EXPECT_EQ(0, b.samples_done);
+	EXPECT_EQ(0, b.lat_p50_ns);
+	EXPECT_LT(0, b.nr_cpus);
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(0, b.reserved_out[i]);
+}
+
+TEST_F(rd, bench_teardown)
+{
+	struct rundown_ioc_bench b;
+
+	bench_args(&b, variant->variant);
+	b.workload = RUNDOWN_BENCH_TEARDOWN;
+	b.threads = 0;
+	b.samples = 3;
+	b.duration_ms = RUNDOWN_BENCH_MAX_DURATION_MS;
+	ASSERT_EQ(0, rd_bench(self->fd, &b));
+	EXPECT_EQ(3, b.samples_done);
+	EXPECT_EQ(3, b.replacements);
+	EXPECT_EQ(0, b.bad);
+	EXPECT_LE(b.lat_min_ns, b.lat_p50_ns);
+	EXPECT_LE(b.lat_p50_ns, b.lat_max_ns);
+}
+
+TEST_F(rd, bench_bad_args)
+{
+	struct rundown_ioc_bench b;
+
+#define EXPECT_BENCH_EINVAL(field, value) do {				\
+	bench_args(&b, variant->variant);				\
+	b.field = (value);						\
+	EXPECT_EQ(-EINVAL, rd_bench(self->fd, &b))			\
+		TH_LOG(#field " = " #value);				\
+} while (0)
+	EXPECT_BENCH_EINVAL(mech, RUNDOWN_BENCH_NR_MECHS);
+	EXPECT_BENCH_EINVAL(workload, RUNDOWN_BENCH_NR_WORKLOADS);
+	EXPECT_BENCH_EINVAL(threads, 0);
+	EXPECT_BENCH_EINVAL(threads, RUNDOWN_BENCH_MAX_THREADS + 1);
+	EXPECT_BENCH_EINVAL(duration_ms, 0);
+	EXPECT_BENCH_EINVAL(duration_ms, RUNDOWN_BENCH_MAX_DURATION_MS + 1);
+	EXPECT_BENCH_EINVAL(cs_ns, RUNDOWN_BENCH_MAX_CS_NS + 1);
+	EXPECT_BENCH_EINVAL(samples, 1);	/* READ takes no samples */
+	EXPECT_BENCH_EINVAL(period_us, 1);	/* nor a period */
+	EXPECT_BENCH_EINVAL(flags, 1);
+	EXPECT_BENCH_EINVAL(reserved_in[0], 1);
+	EXPECT_BENCH_EINVAL(reserved_in[1], 1ULL << 63);
+#undef EXPECT_BENCH_EINVAL
+
+	/* TEARDOWN and REPLACE: samples and period out of range. */
+	bench_args(&b, variant->variant);
+	b.workload = RUNDOWN_BENCH_TEARDOWN;
+	b.threads = 0;
+	b.samples = 0;
+	EXPECT_EQ(-EINVAL, rd_bench(self->fd, &b));
+	b.samples = RUNDOWN_BENCH_MAX_SAMPLES + 1;
+	EXPECT_EQ(-EINVAL, rd_bench(self->fd, &b));
+	b.workload = RUNDOWN_BENCH_REPLACE;
+	b.threads = 1;
+	b.samples = 1;
+	b.period_us = RUNDOWN_BENCH_MAX_PERIOD_US + 1;
+	EXPECT_EQ(-EINVAL, rd_bench(self->fd, &b));
+
+	EXPECT_EQ(-EFAULT, xioctl(self->fd, RUNDOWN_IOC_BENCH, (void *)8));
+}
+
+TEST_F(rd, bench_needs_cap_sys_admin)
+{
+	struct rundown_ioc_bench b;
+	int status;
+	pid_t pid;
+
+	bench_args(&b, variant->variant);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		/* The open file stays usable; the capability is gone. */
+		if (setuid(65534))
+			_exit(2);
+		_exit(rd_bench(self->fd, &b) == -EPERM ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
 int main(int argc, char **argv)
