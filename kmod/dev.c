@@ -303,7 +303,8 @@ static struct rundown_attach *rundown_lookup(struct rundown_file *rf, u32 id)
 /*
  * The object @id that @rf is attached to, pinned by a kref the caller puts
  * with rundown_obj_put() (a CLOSE by another thread of the file may detach
- * it meanwhile), and the references @rf held on it at the time; or NULL.
+ * it meanwhile), and, if @held is not NULL, the references @rf held on it
+ * at the time; or NULL.
  */
 static struct rundown_obj *rundown_pin(struct rundown_file *rf, u32 id,
 				       u64 *held)
@@ -316,7 +317,8 @@ static struct rundown_obj *rundown_pin(struct rundown_file *rf, u32 id,
 	if (att) {
 		obj = att->obj;
 		kref_get(&obj->kref);
-		*held = att->held;
+		if (held)
+			*held = att->held;
 	}
 	mutex_unlock(&rf->lock);
 	return obj;
@@ -615,17 +617,22 @@ out_put:
 	return ret;
 }
 
-static long rundown_ioc_complete(struct rundown_file *rf, void __user *argp)
+/*
+ * COMPLETE (@reinit false) and REINIT (@reinit true): both act only on an
+ * object run down with no reference left, under @obj->lock so that no wait
+ * starts meanwhile.
+ */
+static long rundown_ioc_settle(struct rundown_file *rf, void __user *argp,
+			       bool reinit)
 {
 	struct rundown_ioc_obj args;
 	struct rundown_obj *obj;
-	u64 held;
 	int ret;
 
 	ret = rundown_get_obj_args(&args, argp);
 	if (ret)
 		return ret;
-	obj = rundown_pin(rf, args.id, &held);
+	obj = rundown_pin(rf, args.id, NULL);
 	if (!obj)
 		return -ENOENT;
 
@@ -634,38 +641,14 @@ static long rundown_ioc_complete(struct rundown_file *rf, void __user *argp)
 		goto out_put;
 	if (!rundown_obj_drained(obj)) {
 		ret = -EBUSY;
-	} else {
+		goto out_unlock;
+	}
+	if (!reinit) {
 		if (obj->variant == RUNDOWN_VARIANT_PCPU)
 			rundown_pcpu_completed(&obj->pcpu);
 		else
 			rundown_completed(&obj->ref);
 		WRITE_ONCE(obj->completed, true);
-	}
-	mutex_unlock(&obj->lock);
-out_put:
-	rundown_obj_put(obj);
-	return ret;
-}
-
-static long rundown_ioc_reinit(struct rundown_file *rf, void __user *argp)
-{
-	struct rundown_ioc_obj args;
-	struct rundown_obj *obj;
-	u64 held;
-	int ret;
-
-	ret = rundown_get_obj_args(&args, argp);
-	if (ret)
-		return ret;
-	obj = rundown_pin(rf, args.id, &held);
-	if (!obj)
-		return -ENOENT;
-
-	ret = mutex_lock_killable(&obj->lock);
-	if (ret)
-		goto out_put;
-	if (!rundown_obj_drained(obj)) {
-		ret = -EBUSY;
 		goto out_unlock;
 	}
 	/*
@@ -745,9 +728,9 @@ static long rundown_dev_ioctl(struct file *file, unsigned int cmd,
 	case RUNDOWN_IOC_WAIT:
 		return rundown_ioc_wait(rf, argp);
 	case RUNDOWN_IOC_COMPLETE:
-		return rundown_ioc_complete(rf, argp);
+		return rundown_ioc_settle(rf, argp, false);
 	case RUNDOWN_IOC_REINIT:
-		return rundown_ioc_reinit(rf, argp);
+		return rundown_ioc_settle(rf, argp, true);
 	case RUNDOWN_IOC_QUERY:
 		return rundown_ioc_query(rf, argp);
 	case RUNDOWN_IOC_BENCH:
