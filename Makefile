@@ -44,7 +44,7 @@ clean:
 DEPS := build-essential kmod cpio xz-utils bc flex bison libelf-dev libssl-dev \
 	linux-headers-amd64 linux-image-amd64 linux-source-6.1 \
 	qemu-system-x86 busybox-static sparse \
-	cmake g++ libgtest-dev liburcu-dev gnuplot-nox dkms rsync file perl
+	cmake g++ libgtest-dev liburcu-dev gnuplot-nox dkms rsync file perl spin
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEPS)
@@ -72,6 +72,7 @@ include selftests/vm/debug.mk
 include kmod/install.mk
 include userspace/userspace.mk
 include userspace/bench/bench.mk
+include selftests/model/model.mk
 
 # Kernel style: checkpatch --strict on every kernel source (one test per
 # file; CamelCase and typedefs allowed only where NT's names are the point)

@@ -250,10 +250,8 @@ static bool rundown_obj_drained(struct rundown_obj *obj)
 {
 	lockdep_assert_held(&obj->lock);
 	if (obj->variant == RUNDOWN_VARIANT_PCPU)
-		/* As rundown_pcpu_drained() in rundown.c. */
-		return test_bit(RUNDOWN_PCPU_FOLDED, &obj->pcpu.flags) &&
-		       !atomic_long_read(&obj->pcpu.dead);
-	return atomic_long_read(&obj->ref.count) == RUNDOWN_DYING;
+		return rundown_pcpu_is_drained(&obj->pcpu);
+	return rundown_is_drained(&obj->ref);
 }
 
 /* ---- attachments ---------------------------------------------------------- */

@@ -640,6 +640,23 @@ bool rundown_pcpu_is_active(struct rundown_pcpu *ref)
 }
 EXPORT_SYMBOL_GPL(rundown_pcpu_is_active);
 
+/**
+ * rundown_pcpu_is_drained - whether run-down of a cache-aware reference finished
+ * @ref: the cache-aware reference
+ *
+ * As rundown_is_drained(): true once a wait has begun and every reference
+ * has been released, until rundown_pcpu_reinit().
+ *
+ * Context: any.
+ * Return: true if @ref is run down with no reference held; the holders'
+ * accesses then happen before the caller's later ones.
+ */
+bool rundown_pcpu_is_drained(struct rundown_pcpu *ref)
+{
+	return rundown_pcpu_drained(ref);
+}
+EXPORT_SYMBOL_GPL(rundown_pcpu_is_drained);
+
 static bool rundown_pcpu_check_down(struct rundown_pcpu *ref, const char *what)
 {
 	if (!WARN_ON_ONCE(!rundown_pcpu_drained(ref)))

@@ -282,6 +282,25 @@ static inline bool rundown_is_active(const struct rundown_ref *ref)
 	return !(atomic_long_read(&ref->count) & RUNDOWN_DYING);
 }
 
+/**
+ * rundown_is_drained - whether run-down has finished
+ * @ref: the reference
+ *
+ * True once a wait has begun and every reference has been released: the
+ * state rundown_completed() and rundown_reinit() require. It stays true
+ * until rundown_reinit(), as nothing can be acquired or released meanwhile;
+ * otherwise the answer may be stale at once.
+ *
+ * Context: any.
+ * Return: true if @ref is run down with no reference held. When true, the
+ * holders' accesses happen before the caller's later ones (acquire load,
+ * pairs with the fully ordered subtraction in rundown_release_many()).
+ */
+static inline bool rundown_is_drained(const struct rundown_ref *ref)
+{
+	return atomic_long_read_acquire(&ref->count) == RUNDOWN_DYING;
+}
+
 /* ---- cache-aware variant ------------------------------------------------ */
 
 /**
@@ -336,6 +355,7 @@ int __must_check rundown_pcpu_wait_killable(struct rundown_pcpu *ref);
 long rundown_pcpu_wait_timeout(struct rundown_pcpu *ref, long timeout);
 long rundown_pcpu_wait_killable_timeout(struct rundown_pcpu *ref, long timeout);
 bool rundown_pcpu_is_active(struct rundown_pcpu *ref);
+bool rundown_pcpu_is_drained(struct rundown_pcpu *ref);
 void __rundown_pcpu_release_slow(struct rundown_pcpu *ref, unsigned long n);
 
 /**
