@@ -10,15 +10,12 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/export.h>
-#include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/wait_bit.h>
 #include <linux/rundown.h>
-
-#include "internal.h"
 
 /*
  * Sleep on @var until @drained(@ref), in task state @state, for at most
@@ -729,23 +726,3 @@ void rundown_pcpu_exit(struct rundown_pcpu *ref)
 	ref->slots = NULL;
 }
 EXPORT_SYMBOL_GPL(rundown_pcpu_exit);
-
-/* ---- module --------------------------------------------------------------- */
-
-static int __init rundown_module_init(void)
-{
-	return rundown_dev_init();
-}
-
-static void __exit rundown_module_exit(void)
-{
-	rundown_dev_exit();
-}
-
-module_init(rundown_module_init);
-module_exit(rundown_module_exit);
-
-MODULE_DESCRIPTION("Run-down protection (NT's EX_RUNDOWN_REF), plain and cache-aware");
-MODULE_AUTHOR("The rundown authors");
-MODULE_LICENSE("GPL");
-MODULE_VERSION("0.1.0");
