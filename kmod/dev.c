@@ -152,23 +152,6 @@ static struct rundown_obj *rundown_obj_get(u32 id)
 	return obj;
 }
 
-/*
- * References taken through the device belong to the file, not to the task
- * that took them: any thread or process sharing the file may release them.
- * Drop the lockdep holder record the acquire just made, so that a task
- * waiting through one file on an object it holds through another (which
- * another thread can end) is not reported as a self-deadlock. The release
- * then finds no record and forgets the object's records, which is harmless.
- * A no-op without CONFIG_DEBUG_LOCK_ALLOC.
- */
-static void rundown_obj_disown(struct rundown_obj *obj, unsigned long n)
-{
-	if (obj->variant == RUNDOWN_VARIANT_PCPU)
-		__rundown_dep_release(&obj->pcpu, n);
-	else
-		__rundown_dep_release(&obj->ref, n);
-}
-
 /* Most references one call of the variant's acquire_many() may take. */
 static u64 rundown_obj_chunk(struct rundown_obj *obj)
 {
@@ -195,7 +178,9 @@ static void rundown_obj_release(struct rundown_obj *obj, u64 n)
 
 /*
  * Take @n references of @obj's primitive, all or none. The caller has
- * reserved them in @obj->total, so the primitive cannot overflow.
+ * reserved them in @obj->total, so the primitive cannot overflow. They
+ * belong to the file, not to the task (any thread or process sharing the
+ * file may release them): the plain acquire, which lockdep does not track.
  */
 static bool rundown_obj_acquire(struct rundown_obj *obj, u64 n)
 {
@@ -215,7 +200,6 @@ static bool rundown_obj_acquire(struct rundown_obj *obj, u64 n)
 			rundown_obj_release(obj, done);
 			return false;
 		}
-		rundown_obj_disown(obj, c);
 		done += c;
 	}
 	return true;

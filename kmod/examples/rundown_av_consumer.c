@@ -67,18 +67,23 @@ static struct avc_thread {
 	unsigned long violations;	/* dead engine touched: must stay 0 */
 } ____cacheline_aligned_in_smp avc_threads[AVC_MAX_THREADS];
 
+/*
+ * Each I/O thread releases what it acquired, in the same call: the _owned
+ * forms say so, and lockdep then checks the bracket (a wait inside it
+ * would never end).
+ */
 static bool avc_acquire(void)
 {
-	return cache_aware ? rundown_pcpu_acquire(&avc_pcpu) :
-			     rundown_acquire(&avc_ref);
+	return cache_aware ? rundown_pcpu_acquire_owned(&avc_pcpu) :
+			     rundown_acquire_owned(&avc_ref);
 }
 
 static void avc_release(void)
 {
 	if (cache_aware)
-		rundown_pcpu_release(&avc_pcpu);
+		rundown_pcpu_release_owned(&avc_pcpu);
 	else
-		rundown_release(&avc_ref);
+		rundown_release_owned(&avc_ref);
 }
 
 /* Fail new acquires, wait for the holders to leave: no one is inside. */
