@@ -63,7 +63,9 @@ static inline void rundown_dep_wait(void *map) { }
 #ifndef CONFIG_DEBUG_LOCK_ALLOC
 static_assert(sizeof(struct rundown_ref) == sizeof(long));
 #endif
+#ifdef CONFIG_SMP	/* ____cacheline_aligned_in_smp pads only on SMP */
 static_assert(sizeof(struct rundown_pcpu_slot) == SMP_CACHE_BYTES);
+#endif
 
 /**
  * __rundown_init - initialise a struct rundown_ref (use rundown_init())
