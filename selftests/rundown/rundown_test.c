@@ -1063,7 +1063,8 @@ struct objs {
 	__u32 ids[8];		/* their ids */
 	int created;		/* fill_quota: objects created */
 	int files;		/* fill_quota: files opened */
-	__u32 id;		/* open_obj: the object to attach */
+	__u32 id;		/* open_obj, use_attached: the object */
+	int fd;			/* use_attached: a file attached to it */
 };
 
 /* Create @o->n objects with @o->modes in one file. */
@@ -1219,20 +1220,45 @@ TEST_F(rd, access_cap_ipc_owner_overrides)
 	munmap(o, sizeof(*o));
 }
 
+/* Use @o->id through the inherited file @o->fd: 0, or the first errno. */
+static int use_attached(const void *arg)
+{
+	const struct objs *o = arg;
+	struct rundown_ioc_query q;
+	int ret;
+
+	ret = rd_acquire(o->fd, o->id, 2);
+	if (!ret)
+		ret = rd_release(o->fd, o->id, 2);
+	if (!ret)
+		ret = rd_query(o->fd, o->id, &q);
+	if (!ret)
+		ret = rd_wait(o->fd, o->id);
+	if (!ret)
+		ret = rd_complete(o->fd, o->id);
+	if (!ret)
+		ret = rd_reinit(o->fd, o->id);
+	return -ret;
+}
+
 TEST_F(rd, access_checked_at_open_only)
 {
-	/* The creator's other files, and root's, act on it once attached. */
+	/*
+	 * A file attached to an object may do everything with it, whoever
+	 * uses the file: here root's, inherited by a child that became B.
+	 */
 	struct objs *o = objs_alloc(variant->variant);
 	struct keeper k;
 
 	ASSERT_NE(NULL, o);
 	o->n = 1;
 	ASSERT_EQ(0, keeper_start(&k, &user_a, make_objs, o));
-	ASSERT_EQ(0, rd_openid(self->fd, o->ids[0]));
-	EXPECT_EQ(0, rd_acquire(self->fd, o->ids[0], 1));
-	EXPECT_EQ(0, rd_release(self->fd, o->ids[0], 1));
-	EXPECT_EQ(0, rd_wait(self->fd, o->ids[0]));
-	EXPECT_EQ(0, rd_reinit(self->fd, o->ids[0]));
+	o->id = o->ids[0];
+	o->fd = self->fd;
+	ASSERT_EQ(0, rd_openid(self->fd, o->id));
+	EXPECT_EQ(EACCES, as_user(&user_b, open_obj, o));
+	EXPECT_EQ(0, as_user(&user_b, use_attached, o));
+	EXPECT_EQ(0, rd_state(self->fd, o->id));	/* B reinitialised it */
 	/* Unknown ids stay -ENOENT for everyone: -EACCES only for real ones. */
 	o->id = 0;
 	EXPECT_EQ(ENOENT, as_user(&user_b, open_obj, o));
