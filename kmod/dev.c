@@ -891,7 +891,8 @@ int rundown_dev_init(void)
 /**
  * rundown_dev_exit - unregister /dev/rundown
  *
- * No file is open (each pins the module), so no object is left.
+ * No file is open (each pins the module), so no object is left, and no
+ * user has one counted.
  *
  * Context: module exit.
  */
@@ -899,4 +900,5 @@ void rundown_dev_exit(void)
 {
 	misc_deregister(&rundown_misc);
 	WARN_ON_ONCE(!xa_empty(&rundown_objs));
+	WARN_ON_ONCE(!xa_empty(&rundown_users));
 }

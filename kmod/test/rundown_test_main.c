@@ -1392,8 +1392,11 @@ static void m_over_release_twice(struct rd *r)
  * one, another task releases one more than all of them at once, and a
  * third waits, all started together on different CPUs, many rounds. Every
  * wait must return, and the count must end exact, whichever lands where.
+ * (The code before the atomic undo failed this within a few rounds.)
  */
 #define ORR_HELD	32
+/* Rounds to run at least: stress_ms, and up to ten times that, to get them. */
+#define ORR_MIN_ROUNDS	100
 
 struct orr {
 	struct rundown_ref *ref;
@@ -1462,7 +1465,8 @@ static int orr_fn(void *data)
 static void m_over_release_race(struct rd *r)
 {
 	struct orr o = { .ref = &r->ref, .done = ATOMIC_INIT(0) };
-	unsigned long end = jiffies + msecs_to_jiffies(stress_ms);
+	unsigned long duration = msecs_to_jiffies(stress_ms);
+	unsigned long end = jiffies + duration;
 	struct orr_thread t[] = {
 		{ &o, ORR_HOLDER }, { &o, ORR_BAD_RELEASE }, { &o, ORR_WAITER },
 	};
@@ -1490,7 +1494,8 @@ static void m_over_release_race(struct rd *r)
 			bad++;
 		}
 		rundown_reinit(o.ref);
-		if (bad || o.stalls || !time_before(jiffies, end))
+		if (bad || o.stalls || time_after(jiffies, end + 9 * duration) ||
+		    (rounds >= ORR_MIN_ROUNDS && time_after(jiffies, end)))
 			break;
 	}
 	for (i = 0; i < ARRAY_SIZE(t); i++)
