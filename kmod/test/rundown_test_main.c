@@ -1543,10 +1543,10 @@ static int __init rundown_test_init(void)
 	if (misuse) {
 		pr_info("1..%zu\n", 2 * ARRAY_SIZE(misuse_cases) +
 			ARRAY_SIZE(plain_misuse_cases) + 2);
-		run_case("misuse_pcpu_exit_held", m_pcpu_exit_held, false);
+		run_case("misuse_pcpu_exit_held", m_pcpu_exit_held, RD_PLAIN);
 		for (i = 0; i < ARRAY_SIZE(misuse_cases); i++) {
-			run_case(misuse_cases[i].name, misuse_cases[i].fn, false);
-			run_case(misuse_cases[i].name, misuse_cases[i].fn, true);
+			run_case(misuse_cases[i].name, misuse_cases[i].fn, RD_PLAIN);
+			run_case(misuse_cases[i].name, misuse_cases[i].fn, RD_PCPU);
 		}
 		for (i = 0; i < ARRAY_SIZE(plain_misuse_cases); i++)
 			run_case(plain_misuse_cases[i].name,
