@@ -86,6 +86,8 @@
  * @id: global id, the index in rundown_objs
  * @variant: RUNDOWN_VARIANT_*
  * @total: references held through all files, plus acquires in progress
+ * @held: references held through all files, without the acquires in
+ *        progress: what COMPLETE, REINIT and QUERY look at
  * @nr_files: files attached
  * @waiters: waits in progress (incremented under @lock)
  * @lock: starting a wait against COMPLETE and REINIT; @completed
@@ -101,6 +103,7 @@ struct rundown_obj {
 	u32 id;
 	u32 variant;
 	atomic64_t total;
+	atomic64_t held;
 	atomic_t nr_files;
 	atomic_t waiters;
 	struct mutex lock;	/* wait start vs COMPLETE/REINIT; completed */
@@ -286,6 +289,17 @@ static bool rundown_obj_acquire(struct rundown_obj *obj, u64 n)
 	return true;
 }
 
+/*
+ * Drop @n references a file held on @obj: the primitive first, so that
+ * neither @held nor @total drops below its count.
+ */
+static void rundown_obj_drop(struct rundown_obj *obj, u64 n)
+{
+	rundown_obj_release(obj, n);
+	atomic64_sub(n, &obj->held);
+	atomic64_sub(n, &obj->total);
+}
+
 /* Reserve @n references in @obj->total, or false if over the limit. */
 static bool rundown_obj_reserve(struct rundown_obj *obj, u64 n)
 {
@@ -348,10 +362,8 @@ static void rundown_detach(struct rundown_attach *att)
 {
 	struct rundown_obj *obj = att->obj;
 
-	if (att->held) {
-		rundown_obj_release(obj, att->held);
-		atomic64_sub(att->held, &obj->total);
-	}
+	if (att->held)
+		rundown_obj_drop(obj, att->held);
 	atomic_dec(&obj->nr_files);
 	kfree(att);
 	rundown_obj_put(obj);
@@ -587,6 +599,7 @@ static long rundown_ioc_acquire(struct rundown_file *rf, void __user *argp)
 		ret = -ESHUTDOWN;
 		goto out_unlock;
 	}
+	atomic64_add(args.count, &obj->held);
 	att->held += args.count;
 out_unlock:
 	mutex_unlock(&rf->lock);
@@ -613,9 +626,7 @@ static long rundown_ioc_release(struct rundown_file *rf, void __user *argp)
 		ret = -EINVAL;
 		goto out_unlock;
 	}
-	/* The primitive first: @total never drops below its count. */
-	rundown_obj_release(att->obj, args.count);
-	atomic64_sub(args.count, &att->obj->total);
+	rundown_obj_drop(att->obj, args.count);
 	att->held -= args.count;
 out_unlock:
 	mutex_unlock(&rf->lock);
@@ -699,8 +710,8 @@ out_put:
 
 /*
  * COMPLETE (@reinit false) and REINIT (@reinit true): both act only on an
- * object run down with no reference left, under @obj->lock so that no wait
- * starts meanwhile.
+ * object run down with no reference left, once the waits in progress have
+ * returned, under @obj->lock so that no wait starts meanwhile.
  */
 static long rundown_ioc_settle(struct rundown_file *rf, void __user *argp,
 			       bool reinit)
@@ -719,6 +730,28 @@ static long rundown_ioc_settle(struct rundown_file *rf, void __user *argp,
 	ret = mutex_lock_killable(&obj->lock);
 	if (ret)
 		goto out_put;
+	/*
+	 * Live, or references held through a file (@held, not @total, which
+	 * also counts the acquires in progress: they fail on a dying object,
+	 * and must not make this fail).
+	 */
+	if (!rundown_obj_dying(obj) || atomic64_read(&obj->held)) {
+		ret = -EBUSY;
+		goto out_unlock;
+	}
+	/*
+	 * Let the waits in progress leave first; new ones cannot start while
+	 * we hold @obj->lock. Nothing being held, they return at once, but
+	 * only once the first of them has done its part of run-down: until
+	 * the cache-aware variant's fence and sweep are over, its count does
+	 * not read drained, though the last reference is gone. And the
+	 * primitive's reinit must not race with its waits.
+	 */
+	ret = wait_var_event_killable(&obj->waiters,
+				      !atomic_read(&obj->waiters));
+	if (ret)
+		goto out_unlock;
+	/* Still held: a wait was killed, or an acquire won against its fence. */
 	if (!rundown_obj_drained(obj)) {
 		ret = -EBUSY;
 		goto out_unlock;
@@ -731,16 +764,6 @@ static long rundown_ioc_settle(struct rundown_file *rf, void __user *argp,
 		WRITE_ONCE(obj->completed, true);
 		goto out_unlock;
 	}
-	/*
-	 * The primitive's reinit must not race with its waits. Waits already
-	 * in progress on a drained object return without sleeping again (or
-	 * were woken by the last release), and new ones cannot start while we
-	 * hold @obj->lock: let the ones in progress leave.
-	 */
-	ret = wait_var_event_killable(&obj->waiters,
-				      !atomic_read(&obj->waiters));
-	if (ret)
-		goto out_unlock;
 	if (obj->variant == RUNDOWN_VARIANT_PCPU)
 		rundown_pcpu_reinit(&obj->pcpu);
 	else
@@ -779,7 +802,7 @@ static long rundown_ioc_query(struct rundown_file *rf, void __user *argp)
 	if (READ_ONCE(obj->completed))
 		args.state |= RUNDOWN_STATE_COMPLETED;
 	args.held_by_file = att->held;
-	args.held_total = atomic64_read(&obj->total);
+	args.held_total = atomic64_read(&obj->held);
 	args.nr_files = atomic_read(&obj->nr_files);
 	args.uid = from_kuid_munged(current_user_ns(), obj->uid);
 	args.gid = from_kgid_munged(current_user_ns(), obj->gid);

@@ -1760,10 +1760,16 @@ static void hammer(struct __test_metadata *_metadata, int fd, __u32 id,
 		atomic_store(&h->down, 1);
 		EXPECT_EQ(0, atomic_load(&h->inside));
 		refused_after = atomic_load(&h->refused);
+		/*
+		 * Acquires go on failing after the wait (the violations count
+		 * says none succeeded): see some, however long the wait took
+		 * on a loaded machine, then let the rest of the time run.
+		 */
+		for (i = 0; i < 1000 && atomic_load(&h->refused) <= refused_after; i++)
+			usleep(10000);
+		EXPECT_LT(refused_after, atomic_load(&h->refused));
 		while (now_s() < end)
 			usleep(10000);
-		/* Every acquire after the wait failed. */
-		EXPECT_LT(refused_after, atomic_load(&h->refused));
 		EXPECT_EQ(0, atomic_load(&h->inside));
 	}
 	atomic_store(&h->stop, 1);

@@ -47,12 +47,13 @@
  *               references held
  *   -EDEADLK    WAIT by a file that holds references on the object
  *   -ETIMEDOUT  WAIT's timeout expired (rounded up to the kernel's tick)
- *   -EINTR      WAIT ended by a fatal signal
+ *   -EINTR      WAIT, COMPLETE or REINIT ended by a fatal signal
  *   -EFAULT     bad argument pointer
  *
  * Ids are never 0. CLOSE releases the references the file holds on the
- * object. REINIT waits for WAITs already in progress on a drained object to
- * return (they do at once) before making it live again.
+ * object. COMPLETE and REINIT of an object run down with no reference held
+ * first let the WAITs in progress on it return (they do at once, once
+ * run-down has finished its sweep), killably.
  */
 #ifndef _UAPI_LINUX_RUNDOWN_H
 #define _UAPI_LINUX_RUNDOWN_H
