@@ -290,13 +290,15 @@ static bool rundown_obj_acquire(struct rundown_obj *obj, u64 n)
 }
 
 /*
- * Drop @n references a file held on @obj: the primitive first, so that
- * neither @held nor @total drops below its count.
+ * Drop @n references a file held on @obj. @held goes first: once the
+ * primitive reads drained, no file counts a reference in @held (see
+ * rundown_ioc_settle()). @total goes last: it never drops below the
+ * primitive's count, which it caps.
  */
 static void rundown_obj_drop(struct rundown_obj *obj, u64 n)
 {
-	rundown_obj_release(obj, n);
 	atomic64_sub(n, &obj->held);
+	rundown_obj_release(obj, n);
 	atomic64_sub(n, &obj->total);
 }
 
@@ -599,7 +601,14 @@ static long rundown_ioc_acquire(struct rundown_file *rf, void __user *argp)
 		ret = -ESHUTDOWN;
 		goto out_unlock;
 	}
-	atomic64_add(args.count, &obj->held);
+	/*
+	 * A COMPLETE or REINIT waiting for the waits in progress must learn
+	 * that a reference is held (one that won against the start of
+	 * run-down): fully ordered before the wait-queue check, pairs with
+	 * prepare_to_wait() in rundown_ioc_settle().
+	 */
+	if (atomic64_add_return(args.count, &obj->held) == args.count)
+		wake_up_var(&obj->waiters);
 	att->held += args.count;
 out_unlock:
 	mutex_unlock(&rf->lock);
@@ -730,29 +739,32 @@ static long rundown_ioc_settle(struct rundown_file *rf, void __user *argp,
 	ret = mutex_lock_killable(&obj->lock);
 	if (ret)
 		goto out_put;
-	/*
-	 * Live, or references held through a file (@held, not @total, which
-	 * also counts the acquires in progress: they fail on a dying object,
-	 * and must not make this fail).
-	 */
-	if (!rundown_obj_dying(obj) || atomic64_read(&obj->held)) {
+	if (!rundown_obj_dying(obj)) {
 		ret = -EBUSY;
 		goto out_unlock;
 	}
 	/*
-	 * Let the waits in progress leave first; new ones cannot start while
-	 * we hold @obj->lock. Nothing being held, they return at once, but
-	 * only once the first of them has done its part of run-down: until
+	 * Let the waits in progress leave first (new ones cannot start while
+	 * we hold @obj->lock), unless a file holds references: then they will
+	 * not, and this fails at once. With nothing held they return at once,
+	 * but only once the first of them has done its part of run-down: until
 	 * the cache-aware variant's fence and sweep are over, its count does
-	 * not read drained, though the last reference is gone. And the
-	 * primitive's reinit must not race with its waits.
+	 * not read drained, though the last reference is gone. @held, not
+	 * @total: the acquires in progress fail on a dying object, and must
+	 * not make this fail. The primitive's reinit must not race with its
+	 * waits either.
 	 */
 	ret = wait_var_event_killable(&obj->waiters,
-				      !atomic_read(&obj->waiters));
+				      !atomic_read(&obj->waiters) ||
+				      atomic64_read(&obj->held));
 	if (ret)
 		goto out_unlock;
-	/* Still held: a wait was killed, or an acquire won against its fence. */
-	if (!rundown_obj_drained(obj)) {
+	/*
+	 * Held (the wait above ended on @held), or a release still under way
+	 * with no wait in progress. Once drained, no file counts a reference:
+	 * rundown_obj_drop() lowers @held before releasing.
+	 */
+	if (atomic_read(&obj->waiters) || !rundown_obj_drained(obj)) {
 		ret = -EBUSY;
 		goto out_unlock;
 	}

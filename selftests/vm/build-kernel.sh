@@ -42,8 +42,8 @@ say() { echo "build-kernel.sh: $*" >&2; }
 
 # Per tree: the make variables (ARCH), the targets and what they must leave.
 case $name in
-debug)	archvar= targets=all need="arch/x86/boot/bzImage vmlinux Module.symvers" ;;
-nosmp)	archvar= targets="vmlinux modules" need="vmlinux Module.symvers" ;;
+debug)	archvar='' targets=all need="arch/x86/boot/bzImage vmlinux Module.symvers" ;;
+nosmp)	archvar='' targets="vmlinux modules" need="vmlinux Module.symvers" ;;
 i386)	archvar=ARCH=i386 targets="vmlinux modules" need="vmlinux Module.symvers" ;;
 *)	die "usage: build-kernel.sh debug|nosmp|i386 [--dir]" ;;
 esac
