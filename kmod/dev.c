@@ -616,6 +616,29 @@ out_put:
 }
 
 /*
+ * Nothing is held through any file, yet @obj is not drained: a cache-aware
+ * run-down is between its flag and its hand-over (the first waiter's
+ * fence, one grace period). Wait for it to drain rather than fail, so that
+ * COMPLETE and REINIT work as soon as the last reference is released.
+ * Acquires fail meanwhile, so nothing can be taken again. Killable.
+ */
+static int rundown_obj_finish_fence(struct rundown_obj *obj)
+{
+	long left;
+
+	lockdep_assert_held(&obj->lock);
+	if (rundown_obj_drained(obj) || !rundown_obj_dying(obj) ||
+	    atomic64_read(&obj->total))
+		return 0;
+	if (obj->variant == RUNDOWN_VARIANT_PCPU)
+		left = rundown_pcpu_wait_killable_timeout(&obj->pcpu,
+							  MAX_SCHEDULE_TIMEOUT);
+	else
+		left = rundown_wait_killable_timeout(&obj->ref, MAX_SCHEDULE_TIMEOUT);
+	return left < 0 ? -EINTR : 0;
+}
+
+/*
  * COMPLETE (@reinit false) and REINIT (@reinit true): both act only on an
  * object run down with no reference left, under @obj->lock so that no wait
  * starts meanwhile.
@@ -637,6 +660,9 @@ static long rundown_ioc_settle(struct rundown_file *rf, void __user *argp,
 	ret = mutex_lock_killable(&obj->lock);
 	if (ret)
 		goto out_put;
+	ret = rundown_obj_finish_fence(obj);
+	if (ret)
+		goto out_unlock;
 	if (!rundown_obj_drained(obj)) {
 		ret = -EBUSY;
 		goto out_unlock;

@@ -33,7 +33,10 @@
  *
  * Ids are never 0. CLOSE releases the references the file holds on the
  * object. REINIT waits for WAITs already in progress on a drained object to
- * return (they do at once) before making it live again.
+ * return (they do at once) before making it live again. COMPLETE and
+ * REINIT of an object that no file holds references on, while a WAIT is
+ * still finishing its run-down (the cache-aware variant's fence, one RCU
+ * grace period), wait for it (killable) instead of failing with -EBUSY.
  */
 #ifndef _UAPI_LINUX_RUNDOWN_H
 #define _UAPI_LINUX_RUNDOWN_H
