@@ -27,7 +27,7 @@ static bool misuse;
 module_param(misuse, bool, 0444);
 MODULE_PARM_DESC(misuse, "Run the misuse cases (they WARN on purpose)");
 
-static unsigned int stress_ms = 400;
+unsigned int stress_ms = 400;
 module_param(stress_ms, uint, 0444);
 MODULE_PARM_DESC(stress_ms, "Duration of each stress case in ms");
 
@@ -589,6 +589,11 @@ static const struct test_case cases[] = {
 	{ "hardirq", t_hardirq },
 	{ "ordering", t_ordering },
 	{ "stress_reinit_cycles", t_stress_reinit_cycles },
+	{ "ptr_basic", t_ptr_basic },
+	{ "ptr_replace_waits", t_ptr_replace_waits },
+	{ "ptr_killable", t_ptr_killable },
+	{ "ptr_stress_replace", t_ptr_stress_replace },
+	{ "ptr_stress_retire", t_ptr_stress_retire },
 };
 
 static void run_case(const char *name, void (*fn)(struct rd *r), bool pcpu)
@@ -744,6 +749,7 @@ static const struct test_case misuse_cases[] = {
 	{ "misuse_release_unheld", m_release_unheld },
 	{ "misuse_reinit_completed", m_reinit_misuse },
 	{ "misuse_acquire_overflow", m_acquire_overflow },
+	{ "misuse_ptr_two_replacers", m_ptr_two_replacers },
 };
 
 static int __init rundown_test_init(void)
