@@ -857,6 +857,14 @@ static const struct test_case cases[] = {
 	{ "stress_reinit_cycles", t_stress_reinit_cycles },
 	{ "acquire_after_fence_fails", t_acquire_after_fence_fails },
 	{ "hotplug", t_hotplug },
+};
+
+/*
+ * The rundown-protected pointer's cases (rundown_test_ptr.c), on its two
+ * forms: struct rundown_ptr (plain) and struct rundown_ptr_pcpu, which
+ * allocates its generations (r->pcpu picks the form; r is otherwise unused).
+ */
+static const struct test_case ptr_cases[] = {
 	{ "ptr_basic", t_ptr_basic },
 	{ "ptr_replace_waits", t_ptr_replace_waits },
 	{ "ptr_killable", t_ptr_killable },
@@ -1140,13 +1148,18 @@ static int __init rundown_test_init(void)
 			run_case(misuse_cases[i].name, misuse_cases[i].fn, true);
 		}
 	} else {
-		pr_info("1..%zu\n", 3 * ARRAY_SIZE(cases) + ARRAY_SIZE(single_cases));
+		pr_info("1..%zu\n", 3 * ARRAY_SIZE(cases) + 2 * ARRAY_SIZE(ptr_cases) +
+			ARRAY_SIZE(single_cases));
 		for (i = 0; i < ARRAY_SIZE(single_cases); i++)
 			run_case(single_cases[i].name, single_cases[i].fn, RD_PLAIN);
 		for (i = 0; i < ARRAY_SIZE(cases); i++) {
 			run_case(cases[i].name, cases[i].fn, RD_PLAIN);
 			run_case(cases[i].name, cases[i].fn, RD_PCPU);
 			run_case(cases[i].name, cases[i].fn, RD_PCPU_BUFFER);
+		}
+		for (i = 0; i < ARRAY_SIZE(ptr_cases); i++) {
+			run_case(ptr_cases[i].name, ptr_cases[i].fn, RD_PLAIN);
+			run_case(ptr_cases[i].name, ptr_cases[i].fn, RD_PCPU);
 		}
 	}
 	pr_info("RESULT %u %u\n", nr_passed, nr_failed);

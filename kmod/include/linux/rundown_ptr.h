@@ -26,8 +26,10 @@
  * Readers pay one rundown acquire and release of the variant chosen
  * (struct rundown_ptr on the plain one, struct rundown_ptr_pcpu on the
  * cache-aware one), plus one load of the generation sequence. Replacement
- * costs one run-down of the old generation: microseconds with the plain
- * variant, one fence with the cache-aware one, never a grace period.
+ * costs one run-down of the old generation: the wait for its last reader
+ * (nanoseconds to microseconds) with the plain variant, plus the
+ * cache-aware variant's fence, one expedited RCU grace period; never a
+ * normal grace period.
  *
  * The protocol. @seq counts publications; bit 0 of it names the current
  * generation gen[@seq & 1], which guards obj[@seq & 1]. A replacement
