@@ -606,4 +606,6 @@ static inline void rundown_pcpu_release(struct rundown_pcpu *ref)
 	rundown_pcpu_release_many(ref, 1);
 }
 
+#include <linux/rundown_ptr.h>
+
 #endif /* _LINUX_RUNDOWN_H */
