@@ -18,7 +18,8 @@
 // Every point runs once as a warm-up (a quarter of the duration, not
 // reported), then --reps times. Each result is one "SUMMARY key=value ..."
 // line on stdout (liburcu's benchmarks' convention): every value is the
-// median over the repetitions (latencies: over those that took samples)
+// median over the repetitions (ns per op: over those that did operations;
+// latencies: over those that took samples)
 // except bad (their sum), lat_min_ns and lat_max_ns (the extremes), and the
 // *_min/*_max spreads. With --json, one
 // JSON object per line, with the repetitions' own values in *_reps arrays.
@@ -514,7 +515,15 @@ int main(int argc, char** argv)
 			failed++;
 			continue;
 		}
-		const auto npo = field(res, ns_per_op), mo = field(res, mops), rt = field(res, rate);
+		// The cost per operation over the repetitions that did any (a
+		// thread that never ran has no cost, not a zero one).
+		std::vector<result> opr;
+		for (auto& x : res)
+			if (x.ops)
+				opr.push_back(x);
+		if (opr.empty())
+			opr = res;
+		const auto npo = field(opr, ns_per_op), mo = field(res, mops), rt = field(res, rate);
 		// Latencies over the repetitions that took samples.
 		std::vector<result> lr;
 		for (auto& x : res)

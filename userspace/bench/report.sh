@@ -129,7 +129,7 @@ function tbl_end(note,   r, c, w, line) {
 }
 function where(k,   s) {
 	split(k, s, "@")
-	if (s[2] == "vm") return s[1] " side, in the VM (" accel ", " cpus[k] " virtual CPUs" (accel == "tcg" ? ": emulated, compare like with like only" : "") ")"
+	if (s[2] ~ /^vm/) return s[1] " side, in the VM (" accel ", " cpus[k] " virtual CPUs" (accel == "tcg" ? ": emulated, compare like with like only" : "") ")"
 	return s[1] " side, " s[2] " (" cpus[k] " CPUs)"
 }
 function oversub(k) { return over[k] ? " Some rows oversubscribed (placement=oversubscribed in summary.txt)." : "" }
