@@ -358,11 +358,17 @@ int main(int argc, char** argv)
 			return 2;
 		}
 	}
-	// The baseline first, then rundown: the tables read in that order.
-	std::stable_partition(mech_list.begin(), mech_list.end(),
-			      [](const std::string& s) { return s == "rundown"; });
-	std::stable_partition(mech_list.begin(), mech_list.end(),
-			      [](const std::string& s) { return s == "none"; });
+	// The baseline first, then rundown's variants: the tables read in that order.
+	auto rank = [](const std::string& s) {
+		static const char* const first[] = {"none", "rundown", "rundown_pcpu", "kernel_rundown",
+						    "kernel_rundown_pcpu"};
+		for (int i = 0; i < 5; i++)
+			if (s == first[i])
+				return i;
+		return 5;
+	};
+	std::stable_sort(mech_list.begin(), mech_list.end(),
+			 [&](const std::string& a, const std::string& b) { return rank(a) < rank(b); });
 
 	// Thread counts, within the CPUs unless oversubscribing.
 	const unsigned n = unsigned(online_cpus().size());

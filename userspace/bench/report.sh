@@ -141,6 +141,7 @@ END {
 		mach = mach "; commit " mget("commit") ", " mget("date") "; load average " mnum("loadavg", "start") " at the start."
 		printf(mode == "markdown" ? "%s\n" : "%s\n", mach)
 	}
+	if (mode == "markdown") { readme(); decide(); exit }
 	for (s = 1; s <= ns; s++) {
 		k = sidelist[s]; split(k, se, "@"); base = (k, "none") in mechs
 
@@ -220,7 +221,84 @@ END {
 		}
 		tbl_end("One by one, except: one synchronize_rcu/srcu for all, every percpu_ref kill before the waits, one call_rcu each until the last callback ran.")
 	}
-	if (mode == "markdown") decide()
+}
+# The README: one table per workload, the host (userspace) columns beside
+# the VM kernel ones; rows are the mechanisms of either.
+function mkrows(   i, m) {
+	nrow = 0; delete inrow
+	for (i = 1; i <= nm[H]; i++) { m = ml[H, i]; if (!(m in inrow)) { inrow[m] = 1; rowm[++nrow] = m } }
+	for (i = 1; i <= nm[K]; i++) { m = ml[K, i]; if (!(m in inrow)) { inrow[m] = 1; rowm[++nrow] = m } }
+}
+function label(k) { return k == H ? "host" : "VM" }
+function readme(   side, k, c, r, i, m, t, tt, any, pp, a, x, y) {
+	H = "user@host"; K = "kernel@vm"; mkrows()
+	tbl_start("**Read side**: ns per acquire+release pair per thread, median [min-max] over the repetitions, and net of `none` (* where the loop is half the cost or more)")
+	cell(1, 1, "mechanism"); c = 1
+	for (side = 1; side <= 2; side++) { k = side == 1 ? H : K; for (t = 1; t <= rth[k, "n"]; t++) cell(1, ++c, label(k) " " rth[k, t] " thr") }
+	for (r = 1; r <= nrow; r++) { m = rowm[r]; cell(r + 1, 1, m); c = 1
+		for (side = 1; side <= 2; side++) { k = side == 1 ? H : K
+			for (t = 1; t <= rth[k, "n"]; t++) { tt = rth[k, t]
+				cell(r + 1, ++c, m == "none" ? cost(rd[k, m, tt], "") : cost(rd[k, m, tt], rd[k, "none", tt])) } } }
+	tbl_end("")
+
+	tbl_start("**Hand-off**: ns per reference acquired on one CPU and released on another (net of `none`: the ring alone); only where a release may come from another context")
+	cell(1, 1, "mechanism"); c = 1
+	for (side = 1; side <= 2; side++) { k = side == 1 ? H : K; for (t = 1; t <= hth[k, "n"]; t++) cell(1, ++c, label(k) " " hth[k, t] / 2 " pair" (hth[k, t] > 2 ? "s" : "")) }
+	r = 1
+	for (i = 1; i <= nrow; i++) { m = rowm[i]; if (!((H, m, hth[H, 1]) in ho) && !((K, m, hth[K, 1]) in ho)) continue
+		cell(++r, 1, m); c = 1
+		for (side = 1; side <= 2; side++) { k = side == 1 ? H : K
+			for (t = 1; t <= hth[k, "n"]; t++) { tt = hth[k, t]
+				cell(r, ++c, m == "none" ? cost(ho[k, m, tt], "") : cost(ho[k, m, tt], ho[k, "none", tt])) } } }
+	tbl_end("")
+
+	tbl_start("**Teardown**: from the start of run-down until the object may be freed, p50 [min-max of the p50] over the repetitions, less the clock (host " clk[H] " ns, VM " clk[K] " ns); call_rcu rows: until the callback ran, and the enqueue the owner waits for")
+	cell(1, 1, "mechanism"); cell(1, 2, "host, no readers"); cell(1, 3, "host, " tdr[H] " reader" (tdr[H] > 1 ? "s" : ""))
+	cell(1, 4, "VM, no readers"); cell(1, 5, "VM, " tdr[K] " reader" (tdr[K] > 1 ? "s" : "")); cell(1, 6, "enqueue (host / VM)")
+	r = 1
+	for (i = 1; i <= nrow; i++) { m = rowm[i]; any = 0; c = 1
+		for (side = 1; side <= 2; side++) { k = side == 1 ? H : K
+			for (x = 0; x < 2; x++) { y = x ? "busy" : "idle"; if ((k, m, y) in td) any = 1 } }
+		if (!any) continue
+		cell(++r, 1, m); e = ""
+		for (side = 1; side <= 2; side++) { k = side == 1 ? H : K
+			for (x = 0; x < 2; x++) { y = x ? "busy" : "idle"; cell(r, ++c, lat(td[k, m, y]))
+				if ((k, m, y) in td) { split(td[k, m, y], a, " "); if (a[6] > 0 && x == 0) e = e (e == "" ? "" : " / ") hu(a[6]) } } }
+		cell(r, 6, e == "" ? "-" : e)
+	}
+	tbl_end("")
+
+	for (pp = 1; pp <= rpp[H, "n"] || pp <= rpp[K, "n"]; pp++) {
+		x = rpp[H, pp] != "" ? rpp[H, pp] : rpp[K, pp]
+		tbl_start("**Replace** " (x == 0 ? "as fast as the owner can" : "every " x " µs") ": replacements per second [min-max] and the acquires refused to the readers")
+		cell(1, 1, "mechanism"); cell(1, 2, "host replaced/s"); cell(1, 3, "refused"); cell(1, 4, "VM replaced/s"); cell(1, 5, "refused")
+		r = 1
+		for (i = 1; i <= nrow; i++) { m = rowm[i]; if (!((H, m, x) in rp) && !((K, m, x) in rp)) continue
+			cell(++r, 1, m); c = 1
+			for (side = 1; side <= 2; side++) { k = side == 1 ? H : K
+				if (!((k, m, x) in rp)) { cell(r, ++c, "-"); cell(r, ++c, "-"); continue }
+				split(rp[k, m, x], a, " ")
+				cell(r, ++c, sprintf("%.0f [%.0f-%.0f]", a[1], a[2], a[3]))
+				cell(r, ++c, (a[6] + a[5]) > 0 ? sprintf("%.1f%%", 100 * a[5] / (a[6] + a[5])) : "-") } }
+		tbl_end("")
+	}
+
+	tbl_start("**Isolation**: tearing down object A while a holder keeps object B for " hold[H] / 1000 " ms at a time, p50 [min-max]")
+	cell(1, 1, "mechanism"); cell(1, 2, "host"); cell(1, 3, "VM")
+	r = 1
+	for (i = 1; i <= nrow; i++) { m = rowm[i]; if (!((H, m) in iso) && !((K, m) in iso)) continue
+		cell(++r, 1, m); cell(r, 2, lat(iso[H, m])); cell(r, 3, lat(iso[K, m])) }
+	tbl_end("")
+
+	tbl_start("**Batch**: tearing down " nobj[H] " objects at once, all of them (p50 [min-max]) and per object")
+	cell(1, 1, "mechanism"); cell(1, 2, "host"); cell(1, 3, "per object"); cell(1, 4, "VM"); cell(1, 5, "per object")
+	r = 1
+	for (i = 1; i <= nrow; i++) { m = rowm[i]; if (!((H, m) in ba) && !((K, m) in ba)) continue
+		cell(++r, 1, m); c = 1
+		for (side = 1; side <= 2; side++) { k = side == 1 ? H : K
+			if (!((k, m) in ba)) { cell(r, ++c, "-"); cell(r, ++c, "-"); continue }
+			split(ba[k, m], a, " "); cell(r, ++c, lat(ba[k, m])); cell(r, ++c, hu(a[1] / nobj[k])) } }
+	tbl_end("")
 }
 # One cell of the decision table: the host value / the VM kernel value.
 function pick(k, w, m, x,   a, v) {
@@ -244,7 +322,7 @@ function decide(   i, n, row, hm, km, hr, kr) {
 		"RCU, synchronize_rcu / liburcu memb|urcu_memb|rcu|never: readers see the old or the new object|kernel: none; liburcu: every reader thread\n" \
 		"liburcu qsbr|urcu_qsbr||never|every reader thread, and quiescent states\n" \
 		"call_rcu|urcu_memb_call_rcu|call_rcu|never|kernel: none; liburcu: every thread that reads or calls it\n" \
-		"rwsem / std::shared_mutex|shared_mutex|rwsem|trylock fails while a writer holds or waits|none\n" \
+		"rwsem / std::shared_mutex|shared_mutex|rwsem|trylock fails while a writer holds (rwsem: or waits)|none\n" \
 		"refcount_t / atomic count|atomic_ref|refcount|only at zero: readers can keep it alive|none", rows, "\n")
 	hr = rth["user@host", rth["user@host", "n"]]; kr = rth["kernel@vm", rth["kernel@vm", "n"]]
 	printf "\nWhich to use: host (userspace) / VM kernel. Read: net of none at all CPUs (%s / %s threads); teardown p50 with no readers and with readers; isolation: A'"'"'s teardown while B is held; batch: per object of %s. Numbers from the tables above; in the VM only compare like with like.\n\n", hr, kr, nobj["user@host"] != "" ? nobj["user@host"] : nobj["kernel@vm"]
