@@ -218,11 +218,12 @@ struct run_state {
 	}
 };
 
-// The owner's samples: latencies less the clock's cost.
+// The owner's samples: latencies less the clock's cost, and how many
+// teardowns it did.
 struct sampler {
 	std::vector<std::uint64_t> lat, enq;
-	std::uint64_t clock;
-	explicit sampler(const params& p, std::uint64_t c) : clock(c)
+	std::uint64_t clock = 0, teardowns = 0;
+	explicit sampler(const params& p)
 	{
 		lat.reserve(p.samples);
 		enq.reserve(p.samples);
@@ -240,6 +241,7 @@ struct sampler {
 			enq.push_back(s.enqueue_ns ? net(s.enqueue_ns) : 0);
 		}
 		s = stamps{};
+		teardowns++;
 	}
 };
 
@@ -283,6 +285,33 @@ inline void sum_slots(result& r, const std::vector<reader_slot>& slots)
 	}
 }
 
+// Start the @n threads spawned, let them run for the duration, stop and
+// collect them (READ, HANDOFF).
+inline void run_for(run_state& s, result& r, const std::vector<reader_slot>& slots, unsigned n,
+		    unsigned ms)
+{
+	s.wait_ready(n);
+	s.start();
+	std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+	s.stop.store(true, std::memory_order_relaxed);
+	s.join();
+	r.elapsed_ns = now_ns() - s.t0;
+	r.clock_ns = s.clock;
+	r.nr_cpus = unsigned(s.cpus.size());
+	sum_slots(r, slots);
+}
+
+// Collect the threads of an owner workload and the owner's samples.
+inline void finish(run_state& s, result& r, sampler& smp)
+{
+	s.join();
+	r.elapsed_ns = now_ns() - s.t0;
+	r.clock_ns = s.clock;
+	r.nr_cpus = unsigned(s.cpus.size());
+	r.replacements = smp.teardowns;
+	latency_stats(r, smp.lat, smp.enq);
+}
+
 // READ: readers for the duration, one per CPU.
 template <class M>
 result run_read(const params& p)
@@ -291,17 +320,9 @@ result run_read(const params& p)
 	run_state s;
 	std::vector<reader_slot> slots(p.threads);
 	result r;
-	r.nr_cpus = unsigned(s.cpus.size());
 	for (unsigned i = 0; i < p.threads; i++)
 		s.spawn(s.cpu(i), [&, i] { reader_loop(*m, s, slots[i], p.cs_ns); });
-	s.wait_ready(p.threads);
-	s.start();
-	std::this_thread::sleep_for(std::chrono::milliseconds(p.duration_ms));
-	s.stop.store(true, std::memory_order_relaxed);
-	s.join();
-	r.elapsed_ns = now_ns() - s.t0;
-	r.clock_ns = s.clock;
-	sum_slots(r, slots);
+	run_for(s, r, slots, p.threads, p.duration_ms);
 	return r;
 }
 
@@ -314,15 +335,14 @@ result run_replace(const params& p)
 	run_state s;
 	std::vector<reader_slot> slots(p.threads);
 	result r;
-	r.nr_cpus = unsigned(s.cpus.size());
-	std::vector<std::uint64_t> lat, enq;
+	sampler smp(p);
 	for (unsigned i = 0; i < p.threads; i++)
 		s.spawn(s.reader_cpu(i), [&, i] { reader_loop(*m, s, slots[i], p.cs_ns); });
 	s.spawn(s.cpus[0], [&] {
 		m->owner_online();
 		s.wait_ready(p.threads);
 		s.start();
-		sampler smp(p, s.clock);
+		smp.clock = s.clock;
 		const std::uint64_t end = s.t0 + std::uint64_t(p.duration_ms) * 1000000u;
 		int which = 0;
 		while (now_ns() < smp.until(end)) {
@@ -350,18 +370,12 @@ result run_replace(const params& p)
 			}
 			which ^= 1;
 			smp.record(p.samples, a, b);
-			r.replacements++;
 		}
 		s.stop.store(true, std::memory_order_relaxed);
 		m->owner_offline();
-		lat = std::move(smp.lat);
-		enq = std::move(smp.enq);
 	});
-	s.join();
-	r.elapsed_ns = now_ns() - s.t0;
-	r.clock_ns = s.clock;
+	finish(s, r, smp);
 	sum_slots(r, slots);
-	latency_stats(r, lat, enq);
 	return r;
 }
 
@@ -374,8 +388,7 @@ result run_isolation(const params& p)
 	run_state s;
 	std::vector<reader_slot> slots(1);
 	result r;
-	r.nr_cpus = unsigned(s.cpus.size());
-	std::vector<std::uint64_t> lat, enq;
+	sampler smp(p);
 	s.spawn(s.cpu(1), [&] {
 		b->reader_online();
 		s.ready.fetch_add(1, std::memory_order_release);
@@ -399,7 +412,7 @@ result run_isolation(const params& p)
 		a->owner_online();
 		s.wait_ready(1);
 		s.start();
-		sampler smp(p, s.clock);
+		smp.clock = s.clock;
 		const std::uint64_t end = s.t0 + std::uint64_t(p.duration_ms) * 1000000u;
 		while (now_ns() < smp.until(end) && smp.lat.size() < p.samples) {
 			pause_us(p.period_us);
@@ -413,18 +426,12 @@ result run_isolation(const params& p)
 			if constexpr (!M::publish_first)
 				a->revive();
 			smp.record(p.samples, t0, t1);
-			r.replacements++;
 		}
 		s.stop.store(true, std::memory_order_relaxed);
 		a->owner_offline();
-		lat = std::move(smp.lat);
-		enq = std::move(smp.enq);
 	});
-	s.join();
-	r.elapsed_ns = now_ns() - s.t0;
-	r.clock_ns = s.clock;
+	finish(s, r, smp);
 	r.refused = slots[0].refused;
-	latency_stats(r, lat, enq);
 	return r;
 }
 
@@ -436,12 +443,11 @@ result run_batch(const params& p)
 	std::unique_ptr<M[]> objs(new M[p.objects]);
 	run_state s;
 	result r;
-	r.nr_cpus = unsigned(s.cpus.size());
-	std::vector<std::uint64_t> lat, enq;
+	sampler smp(p);
 	s.spawn(s.cpus[0], [&] {
 		objs[0].owner_online();
 		s.start();
-		sampler smp(p, s.clock);
+		smp.clock = s.clock;
 		const std::uint64_t end = s.t0 + std::uint64_t(p.duration_ms) * 1000000u;
 		while (now_ns() < smp.until(end) && smp.lat.size() < p.samples) {
 			pause_us(p.period_us);
@@ -456,16 +462,10 @@ result run_batch(const params& p)
 			if constexpr (!M::publish_first)
 				for (unsigned i = 0; i < p.objects; i++)
 					objs[i].revive();
-			r.replacements++;
 		}
 		objs[0].owner_offline();
-		lat = std::move(smp.lat);
-		enq = std::move(smp.enq);
 	});
-	s.join();
-	r.elapsed_ns = now_ns() - s.t0;
-	r.clock_ns = s.clock;
-	latency_stats(r, lat, enq);
+	finish(s, r, smp);
 	return r;
 }
 
@@ -480,7 +480,6 @@ result run_handoff(const params& p)
 	std::vector<ring> rings(pairs);
 	std::vector<reader_slot> slots(pairs);
 	result r;
-	r.nr_cpus = unsigned(s.cpus.size());
 	for (unsigned i = 0; i < pairs; i++) {
 		s.spawn(s.cpu(2 * i), [&, i] {
 			ring& rg = rings[i];
@@ -540,14 +539,7 @@ result run_handoff(const params& p)
 			m->reader_offline();
 		});
 	}
-	s.wait_ready(2 * pairs);
-	s.start();
-	std::this_thread::sleep_for(std::chrono::milliseconds(p.duration_ms));
-	s.stop.store(true, std::memory_order_relaxed);
-	s.join();
-	r.elapsed_ns = now_ns() - s.t0;
-	r.clock_ns = s.clock;
-	sum_slots(r, slots);
+	run_for(s, r, slots, 2 * pairs, p.duration_ms);
 	return r;
 }
 

@@ -250,6 +250,16 @@ unsigned long long med_u(const std::vector<result>& reps, std::uint64_t result::
 	return (unsigned long long)(median(field(reps, [m](const result& r) { return r.*m; })) + 0.5);
 }
 
+// The repetitions where @m is non-zero; all of them if none is.
+std::vector<result> subset(const std::vector<result>& reps, std::uint64_t result::*m)
+{
+	std::vector<result> v;
+	for (auto& r : reps)
+		if (r.*m)
+			v.push_back(r);
+	return v.empty() ? reps : v;
+}
+
 std::string fmt_list(const std::vector<double>& v, const char* f)
 {
 	std::string s = "[";
@@ -522,21 +532,10 @@ int main(int argc, char** argv)
 			continue;
 		}
 		// The cost per operation over the repetitions that did any (a
-		// thread that never ran has no cost, not a zero one).
-		std::vector<result> opr;
-		for (auto& x : res)
-			if (x.ops)
-				opr.push_back(x);
-		if (opr.empty())
-			opr = res;
+		// thread that never ran has no cost, not a zero one); latencies
+		// over those that took samples.
+		const auto opr = subset(res, &result::ops), lr = subset(res, &result::samples_done);
 		const auto npo = field(opr, ns_per_op), mo = field(res, mops), rt = field(res, rate);
-		// Latencies over the repetitions that took samples.
-		std::vector<result> lr;
-		for (auto& x : res)
-			if (x.samples_done)
-				lr.push_back(x);
-		if (lr.empty())
-			lr = res;
 		const auto p50 = field(lr, [](const result& x) { return x.lat_p50_ns; });
 		unsigned long long bad = 0, lmin = 0, lmax = 0;
 		bool sampled = false;
