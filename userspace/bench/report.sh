@@ -325,7 +325,7 @@ function decide(   i, n, row, hm, km, hr, kr) {
 		"rwsem / std::shared_mutex|shared_mutex|rwsem|trylock fails while a writer holds (rwsem: or waits)|none\n" \
 		"refcount_t / atomic count|atomic_ref|refcount|only at zero: readers can keep it alive|none", rows, "\n")
 	hr = rth["user@host", rth["user@host", "n"]]; kr = rth["kernel@vm", rth["kernel@vm", "n"]]
-	printf "\nWhich to use: host (userspace) / VM kernel. Read: net of none at all CPUs (%s / %s threads); teardown p50 with no readers and with readers; isolation: A'"'"'s teardown while B is held; batch: per object of %s. Numbers from the tables above; in the VM only compare like with like.\n\n", hr, kr, nobj["user@host"] != "" ? nobj["user@host"] : nobj["kernel@vm"]
+	printf "\n**Which to use**, host (userspace) / VM kernel. Read: net of none at all CPUs (%s / %s threads); teardown p50 with no readers and with readers; isolation: A'"'"'s teardown while B is held; batch: per object of %s. Numbers from the tables above; in the VM only compare like with like.\n\n", hr, kr, nobj["user@host"] != "" ? nobj["user@host"] : nobj["kernel@vm"]
 	print "| mechanism | read | teardown, no readers | with readers | isolation | batch, per object | acquire refused | registration |"
 	print "|---|---:|---:|---:|---:|---:|---|---|"
 	for (i = 1; i <= n; i++) {
