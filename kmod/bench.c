@@ -888,24 +888,28 @@ static void bench_busy_us(u32 us)
 
 /* ---- the workers ------------------------------------------------------ */
 
+/*
+ * Readers (and acquirers) do one batch at least, even when their CPU ran
+ * them only after the owner had finished.
+ */
 static void bench_reader(struct bench_ctx *ctx, struct bench_worker *w)
 {
 	struct bench_obj *obj = &ctx->objs[0];
 
-	while (!READ_ONCE(ctx->stop)) {
+	do {
 		ctx->ops->read(ctx, obj, w);
 		cond_resched();
-	}
+	} while (!READ_ONCE(ctx->stop));
 }
 
 static void bench_acquirer(struct bench_ctx *ctx, struct bench_worker *w)
 {
 	struct bench_obj *obj = &ctx->objs[0];
 
-	while (!READ_ONCE(ctx->stop)) {
+	do {
 		ctx->ops->push(ctx, obj, w);
 		cond_resched();
-	}
+	} while (!READ_ONCE(ctx->stop));
 	/* Pairs with the smp_load_acquire() of @done in bench_releaser(). */
 	smp_store_release(&w->ring->done, true);
 }

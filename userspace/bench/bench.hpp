@@ -254,7 +254,9 @@ void reader_loop(M& m, run_state& s, reader_slot& slot, unsigned cs)
 	while (!s.go.load(std::memory_order_acquire))
 		m.quiescent();
 	const std::uint64_t t0 = now_ns();
-	while (!s.stop.load(std::memory_order_relaxed)) {
+	// One batch at least, even when this thread ran only after the owner
+	// had finished.
+	do {
 		for (int k = 0; k < kBatch; k++) {
 			int tok = m.acquire();
 			if (tok < 0) {
@@ -267,7 +269,7 @@ void reader_loop(M& m, run_state& s, reader_slot& slot, unsigned cs)
 			ops++;
 		}
 		m.quiescent();
-	}
+	} while (!s.stop.load(std::memory_order_relaxed));
 	slot.ns = now_ns() - t0;
 	slot.ops = ops;
 	slot.refused = refused;
@@ -490,7 +492,7 @@ result run_handoff(const params& p)
 			while (!s.go.load(std::memory_order_acquire)) {
 			}
 			const std::uint64_t t0 = now_ns();
-			while (!s.stop.load(std::memory_order_relaxed)) {
+			do {  // one batch at least
 				for (int k = 0; k < kBatch; k++) {
 					// The releaser read the slot before it freed it.
 					while (head - rg.tail.load(std::memory_order_acquire) == kRing) {
@@ -510,7 +512,7 @@ result run_handoff(const params& p)
 					rg.head.store(++head, std::memory_order_release);
 					ops++;
 				}
-			}
+			} while (!s.stop.load(std::memory_order_relaxed));
 		out:
 			slots[i] = {ops, refused, bad, now_ns() - t0};
 			rg.done.store(true, std::memory_order_release);
