@@ -73,6 +73,7 @@ include kmod/install.mk
 include userspace/userspace.mk
 include userspace/bench/bench.mk
 include selftests/model/model.mk
+include kmod/test/fastpath.mk
 
 # Kernel style: checkpatch --strict on every kernel source (one test per
 # file; CamelCase and typedefs allowed only where NT's names are the point)

@@ -183,7 +183,9 @@ static inline void rundown_dep_forget(const void *key) { }
 #ifndef CONFIG_DEBUG_LOCK_ALLOC
 static_assert(sizeof(struct rundown_ref) == sizeof(long));
 #endif
+#ifdef CONFIG_SMP
 static_assert(sizeof(struct rundown_pcpu_slot) == SMP_CACHE_BYTES);
+#endif
 
 /**
  * __rundown_init - initialise a struct rundown_ref (use rundown_init())
@@ -382,25 +384,54 @@ EXPORT_SYMBOL_GPL(__rundown_release_slow);
 /* ---- struct rundown_pcpu -------------------------------------------------- */
 
 /*
- * While slots are being folded, @dead carries this bias so that it cannot
- * reach zero (or go negative on releases folded before their acquires)
- * until every slot has been folded in.
+ * The protocol is described in <linux/rundown.h>, before struct
+ * rundown_pcpu; the ordering pairs [A], [B] and [C] are named there. The
+ * Promela model selftests/model/rundown-pcpu.pml checks it.
  */
-#define RUNDOWN_PCPU_FOLD_BIAS	(1L << (BITS_PER_LONG - 2))
 
+/* Read CPU @cpu's counter. */
+static unsigned long rundown_pcpu_count(struct rundown_pcpu *ref, int cpu)
+{
+	if (test_bit(RUNDOWN_PCPU_PERCPU, &ref->state))
+		return READ_ONCE(*per_cpu_ptr(ref->counts, cpu));
+	return local_read(&ref->slots[cpu].count);
+}
+
+/* The counters' sum, modulo 2^BITS_PER_LONG: the net references they hold. */
+static long rundown_pcpu_sum(struct rundown_pcpu *ref)
+{
+	unsigned long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += rundown_pcpu_count(ref, cpu);
+	return (long)sum;
+}
+
+/*
+ * Make @ref live (or born run down when @dead). Nobody may use @ref
+ * meanwhile; the counters are frozen (never used, or run down).
+ */
 static void rundown_pcpu_reset(struct rundown_pcpu *ref, bool dead)
 {
-	unsigned long flags = ref->flags & BIT(RUNDOWN_PCPU_OWN_SLOTS);
-	unsigned int cpu;
+	unsigned long state = ref->state & BIT(RUNDOWN_PCPU_PERCPU);
+	int cpu;
 
+	for_each_possible_cpu(cpu) {
+		if (state)
+			WRITE_ONCE(*per_cpu_ptr(ref->counts, cpu), 0);
+		else
+			local_set(&ref->slots[cpu].count, 0);
+	}
+	atomic_long_set(&ref->central, dead ? 0 : RUNDOWN_PCPU_BIAS);
 	if (dead)
-		flags |= BIT(RUNDOWN_PCPU_DYING) | BIT(RUNDOWN_PCPU_FOLDED);
-	atomic_long_set(&ref->dead, 0);
-	WRITE_ONCE(ref->flags, flags);
-	/* Pairs with the acquire cmpxchg in rundown_pcpu_acquire_many(). */
-	for (cpu = 0; cpu < nr_cpu_ids; cpu++)
-		atomic_long_set_release(&ref->slots[cpu].count,
-					dead ? RUNDOWN_DYING : 0);
+		state |= BIT(RUNDOWN_PCPU_DYING);
+	/*
+	 * [B] Release: pairs with the acquire load of @state in
+	 * rundown_pcpu_acquire_many(). Whoever acquires sees the zeroed
+	 * counters, the bias and everything the owner set up before.
+	 */
+	smp_store_release(&ref->state, state);
 }
 
 static void rundown_pcpu_dep_init(struct rundown_pcpu *ref, const char *name,
@@ -416,7 +447,7 @@ static void rundown_pcpu_dep_init(struct rundown_pcpu *ref, const char *name,
  * rundown_pcpu_size - bytes a caller's buffer needs for rundown_pcpu_init_buffer()
  *
  * NT's ExSizeOfRundownProtectionCacheAware(): the handle, then one cache
- * line per possible CPU, with room to align the slots to a cache line.
+ * line per possible CPU, with room to align the counters to a cache line.
  *
  * Context: any.
  * Return: the size in bytes.
@@ -429,12 +460,15 @@ size_t rundown_pcpu_size(void)
 EXPORT_SYMBOL_GPL(rundown_pcpu_size);
 
 /**
- * __rundown_pcpu_init - allocate the slots (use rundown_pcpu_init())
+ * __rundown_pcpu_init - allocate the counters (use rundown_pcpu_init())
  * @ref: the handle
  * @gfp: allocation flags
  * @dead: born run down (acquires fail until rundown_pcpu_reinit())
  * @name: lockdep name
  * @key: lockdep class key
+ *
+ * The counters come from alloc_percpu_gfp(): each CPU's on its own node,
+ * next to that CPU's other per-CPU data.
  *
  * Context: may sleep if @gfp allows.
  * Return: 0 or -ENOMEM.
@@ -442,17 +476,10 @@ EXPORT_SYMBOL_GPL(rundown_pcpu_size);
 int __rundown_pcpu_init(struct rundown_pcpu *ref, gfp_t gfp, bool dead,
 			const char *name, struct lock_class_key *key)
 {
-	/*
-	 * kmalloc() aligns power-of-two sizes naturally, and the slot array
-	 * must start on a cache line: round the allocation up.
-	 */
-	size_t size = roundup_pow_of_two(nr_cpu_ids *
-					 sizeof(struct rundown_pcpu_slot));
-
-	ref->slots = kmalloc(size, gfp);
-	if (!ref->slots)
+	ref->counts = alloc_percpu_gfp(unsigned long, gfp);
+	if (!ref->counts)
 		return -ENOMEM;
-	ref->flags = BIT(RUNDOWN_PCPU_OWN_SLOTS);
+	ref->state = BIT(RUNDOWN_PCPU_PERCPU);
 	rundown_pcpu_dep_init(ref, name, key);
 	rundown_pcpu_reset(ref, dead);
 	return 0;
@@ -474,7 +501,7 @@ void __rundown_pcpu_init_buffer(struct rundown_pcpu *ref, size_t size,
 	if (WARN_ON_ONCE(size < rundown_pcpu_size()))
 		return;
 	ref->slots = PTR_ALIGN((void *)(ref + 1), SMP_CACHE_BYTES);
-	ref->flags = 0;
+	ref->state = 0;
 	rundown_pcpu_dep_init(ref, name, key);
 	rundown_pcpu_reset(ref, false);
 }
@@ -485,84 +512,101 @@ static bool rundown_pcpu_drained(void *data)
 	struct rundown_pcpu *ref = data;
 
 	/*
-	 * Acquire: pairs with the fully ordered subtractions from @dead in
-	 * __rundown_pcpu_release_slow() (holders released after the fold)
-	 * and with the first waiter's bias drop, ordered after its exchanges
-	 * that read the earlier releases' slots. Either way the holders'
-	 * accesses happen before the waiter returns.
+	 * [A] Acquire: pairs with the fully ordered hand-over in
+	 * rundown_pcpu_hand_over() and subtractions in
+	 * __rundown_pcpu_release_slow(). @central reads zero only after the
+	 * hand-over (the bias keeps it above zero until then), so a second
+	 * waiter cannot return early.
 	 */
-	return test_bit(RUNDOWN_PCPU_FOLDED, &ref->flags) &&
-	       !atomic_long_read_acquire(&ref->dead);
+	return !atomic_long_read_acquire(&ref->central);
+}
+
+static void rundown_pcpu_over_released(struct rundown_pcpu *ref, long left)
+{
+	WARN_ONCE(1, "rundown_pcpu_release(%p): %ld reference(s) more released than acquired\n",
+		  ref, -left);
 }
 
 /*
- * Mark @slot and move what it holds into @ref->dead: acquires on it fail
- * from now on, and releases that find it marked subtract from @ref->dead
- * directly. Only the first waiter folds, once per slot.
+ * The sweep and the hand-over, by the first waiter after the fence: no
+ * section updates a counter any more ([C]), so one pass reads them all.
  */
-static void rundown_pcpu_fold(struct rundown_pcpu *ref,
-			      struct rundown_pcpu_slot *slot)
+static void rundown_pcpu_hand_over(struct rundown_pcpu *ref)
 {
-	long refs = atomic_long_xchg(&slot->count, RUNDOWN_DYING) & ~RUNDOWN_DYING;
+	/*
+	 * [A] Fully ordered: the counters were read after the fence, and the
+	 * addition is ordered before the acquire loads that see @central
+	 * reach zero (pairs with rundown_pcpu_drained()) and before the
+	 * wait-queue check in wake_up_var().
+	 */
+	long left = atomic_long_add_return(rundown_pcpu_sum(ref) - RUNDOWN_PCPU_BIAS,
+					   &ref->central);
 
-	/* The bias keeps @dead above zero: nobody to wake yet. */
-	atomic_long_add(refs, &ref->dead);
+	if (!left)
+		wake_up_var(&ref->central);
+	else if (unlikely(left < 0))
+		rundown_pcpu_over_released(ref, left);
 }
 
 /**
- * __rundown_pcpu_release_slow - a release found its slot folded
+ * __rundown_pcpu_release_slow - a release saw run-down in progress
  * @ref: the cache-aware reference
  * @n: the references it released
  *
- * Called by rundown_pcpu_release_many() only. The references are still
- * counted in @ref->dead (the fold carried the acquire), so @ref is alive
- * until the subtraction below; after it, only the address of @ref->dead
- * is used, as the wake-up key.
+ * Called by rundown_pcpu_release_many() only. The references are counted
+ * in @ref->central, or will be by the hand-over (their acquire is in a
+ * counter), so @ref is alive until the subtraction below; after it, only
+ * the address of @ref->central is used, as the wake-up key.
  *
  * Context: any.
  */
 void __rundown_pcpu_release_slow(struct rundown_pcpu *ref, unsigned long n)
 {
 	/*
-	 * Fully ordered: pairs with the acquire read in
-	 * rundown_pcpu_drained(), and orders the subtraction before the
-	 * wait-queue check in wake_up_var().
+	 * [A] Fully ordered: the holder's accesses happen before the
+	 * subtraction (pairs with the acquire load in
+	 * rundown_pcpu_drained()), and it is ordered before the wait-queue
+	 * check in wake_up_var() (pairs with prepare_to_wait_event()).
+	 * Before the hand-over the bias keeps @central above zero.
 	 */
-	long dead = atomic_long_sub_return((long)n * RUNDOWN_BIAS, &ref->dead);
+	long left = atomic_long_sub_return((long)n, &ref->central);
 
-	if (!dead)
-		wake_up_var(&ref->dead);
-	else if (WARN_ON_ONCE(dead < 0 && test_bit(RUNDOWN_PCPU_FOLDED, &ref->flags)))
-		pr_err("rundown_pcpu_release(%p): more released than acquired\n",
-		       ref);
+	if (!left)
+		wake_up_var(&ref->central);
+	else if (unlikely(left < 0))
+		rundown_pcpu_over_released(ref, left);
 }
 EXPORT_SYMBOL_GPL(__rundown_pcpu_release_slow);
+
+/*
+ * Set the flag ([C]: test_and_set_bit() is fully ordered). True for the
+ * first waiter since init or reinit, which owes the fence and the sweep.
+ */
+static bool rundown_pcpu_start(struct rundown_pcpu *ref)
+{
+	rundown_dep_wait(ref, rundown_dep_map(ref));
+	return !test_and_set_bit(RUNDOWN_PCPU_DYING, &ref->state);
+}
+
+/*
+ * The fence. Every preemption-disabled section that began before it has
+ * ended, its counter update visible to us, and every later section sees
+ * the flag ([C]). Bounded (no sleep waits on another task), so killable
+ * and timed waits need not interrupt it.
+ */
+static void rundown_pcpu_fence(void)
+{
+	synchronize_rcu_expedited();
+}
 
 static long __rundown_pcpu_wait(struct rundown_pcpu *ref, unsigned int state,
 				long timeout)
 {
-	unsigned int cpu;
-
-	rundown_dep_wait(ref, rundown_dep_map(ref));
-	if (!test_and_set_bit(RUNDOWN_PCPU_DYING, &ref->flags)) {
-		/*
-		 * First waiter: set the bias before marking any slot (the
-		 * fully ordered exchanges in rundown_pcpu_fold() publish it
-		 * to the releases that see a mark), fold every slot, then
-		 * drop the bias. Until then @dead cannot reach zero, however
-		 * releases and folds interleave. The walk never sleeps, so a
-		 * fatal signal cannot leave it half done.
-		 */
-		atomic_long_set(&ref->dead, RUNDOWN_PCPU_FOLD_BIAS);
-		for (cpu = 0; cpu < nr_cpu_ids; cpu++)
-			rundown_pcpu_fold(ref, &ref->slots[cpu]);
-		set_bit(RUNDOWN_PCPU_FOLDED, &ref->flags);
-		/* Fully ordered after setting FOLDED, for the other waiters. */
-		if (atomic_long_sub_return(RUNDOWN_PCPU_FOLD_BIAS, &ref->dead) == 0)
-			wake_up_var(&ref->dead);
-		WARN_ON_ONCE(atomic_long_read(&ref->dead) < 0);
+	if (rundown_pcpu_start(ref)) {
+		rundown_pcpu_fence();
+		rundown_pcpu_hand_over(ref);
 	}
-	return rundown_sleep(&ref->dead, rundown_pcpu_drained, ref, state,
+	return rundown_sleep(&ref->central, rundown_pcpu_drained, ref, state,
 			     timeout);
 }
 
@@ -571,10 +615,13 @@ static long __rundown_pcpu_wait(struct rundown_pcpu *ref, unsigned int state,
  * @ref: the cache-aware reference
  *
  * NT's ExWaitForRundownProtectionReleaseCacheAware(); see rundown_wait().
- * The first waiter marks and folds every CPU's slot (a few nanoseconds per
- * possible CPU), later ones only wait.
+ * The first waiter pays one expedited RCU grace period, then reads every
+ * possible CPU's counter once; later waiters only wait. With several
+ * concurrent waiters, the object may be freed only once every one of
+ * them has returned.
  *
- * Context: process context, may sleep (uninterruptibly).
+ * Context: process context, may sleep (uninterruptibly). Not from an RCU
+ * read-side critical section, nor with preemption disabled.
  */
 void rundown_pcpu_wait(struct rundown_pcpu *ref)
 {
@@ -585,6 +632,9 @@ EXPORT_SYMBOL_GPL(rundown_pcpu_wait);
 /**
  * rundown_pcpu_wait_killable - rundown_pcpu_wait() that a fatal signal interrupts
  * @ref: the cache-aware reference
+ *
+ * The fence is not interrupted (it takes microseconds); the sleep after it
+ * is.
  *
  * Context: process context, may sleep.
  * Return: 0 once run down, or -EINTR (run-down stays in progress).
@@ -601,6 +651,8 @@ EXPORT_SYMBOL_GPL(rundown_pcpu_wait_killable);
  * rundown_pcpu_wait_timeout - rundown_pcpu_wait() for at most @timeout jiffies
  * @ref: the cache-aware reference
  * @timeout: jiffies, or MAX_SCHEDULE_TIMEOUT
+ *
+ * The timeout bounds the sleep after the fence.
  *
  * Context: process context, may sleep (uninterruptibly).
  * Return: as rundown_wait_timeout().
@@ -628,15 +680,60 @@ long rundown_pcpu_wait_killable_timeout(struct rundown_pcpu *ref, long timeout)
 EXPORT_SYMBOL_GPL(rundown_pcpu_wait_killable_timeout);
 
 /**
+ * rundown_pcpu_wait_many - run down several cache-aware references at once
+ * @refs: the references
+ * @n: how many
+ *
+ * rundown_pcpu_wait() on each of @refs, paying one fence for all of them:
+ * for owners that tear down many objects at once (module unload, say).
+ * Acquires on every one of them fail from the start of the call; on
+ * return, every one is run down. A reference already being run down by
+ * another waiter is only waited for.
+ *
+ * Context: process context, may sleep (uninterruptibly).
+ */
+void rundown_pcpu_wait_many(struct rundown_pcpu *const *refs, unsigned int n)
+{
+	unsigned int i;
+	bool fence = false;
+
+	/*
+	 * Mark the references whose flag this call set: it owes them the
+	 * sweep after the fence. Other waiters never touch the mark, and
+	 * reinit (which clears it) cannot run before they are drained.
+	 */
+	for (i = 0; i < n; i++) {
+		if (rundown_pcpu_start(refs[i])) {
+			set_bit(RUNDOWN_PCPU_SWEEP, &refs[i]->state);
+			fence = true;
+		}
+	}
+	if (fence) {
+		rundown_pcpu_fence();
+		for (i = 0; i < n; i++)
+			if (test_and_clear_bit(RUNDOWN_PCPU_SWEEP, &refs[i]->state))
+				rundown_pcpu_hand_over(refs[i]);
+	}
+	for (i = 0; i < n; i++)
+		rundown_sleep(&refs[i]->central, rundown_pcpu_drained, refs[i],
+			      TASK_UNINTERRUPTIBLE, MAX_SCHEDULE_TIMEOUT);
+}
+EXPORT_SYMBOL_GPL(rundown_pcpu_wait_many);
+
+/**
  * rundown_pcpu_is_active - whether acquires currently succeed (racy)
  * @ref: the cache-aware reference
+ *
+ * Reports what acquires see: false from the moment a wait sets the flag
+ * (acquires racing that moment may still succeed until the wait's fence),
+ * until rundown_pcpu_reinit().
  *
  * Context: any.
  * Return: true while no wait has started since init or reinit.
  */
 bool rundown_pcpu_is_active(struct rundown_pcpu *ref)
 {
-	return !test_bit(RUNDOWN_PCPU_DYING, &ref->flags);
+	return !(READ_ONCE(ref->state) & BIT(RUNDOWN_PCPU_DYING));
 }
 EXPORT_SYMBOL_GPL(rundown_pcpu_is_active);
 
@@ -662,8 +759,7 @@ static bool rundown_pcpu_check_down(struct rundown_pcpu *ref, const char *what)
 	if (!WARN_ON_ONCE(!rundown_pcpu_drained(ref)))
 		return true;
 	pr_err("%s(%p) while %s\n", what, ref,
-	       test_bit(RUNDOWN_PCPU_DYING, &ref->flags) ?
-	       "references are held" : "live");
+	       rundown_pcpu_is_active(ref) ? "live" : "references are held");
 	return false;
 }
 
@@ -678,7 +774,7 @@ static bool rundown_pcpu_check_down(struct rundown_pcpu *ref, const char *what)
 void rundown_pcpu_completed(struct rundown_pcpu *ref)
 {
 	if (rundown_pcpu_check_down(ref, "rundown_pcpu_completed"))
-		set_bit(RUNDOWN_PCPU_COMPLETED, &ref->flags);
+		set_bit(RUNDOWN_PCPU_COMPLETED, &ref->state);
 }
 EXPORT_SYMBOL_GPL(rundown_pcpu_completed);
 
@@ -686,10 +782,12 @@ EXPORT_SYMBOL_GPL(rundown_pcpu_completed);
  * rundown_pcpu_reinit - make a run-down cache-aware reference live again
  * @ref: the cache-aware reference, run down by a wait that returned 0
  *
- * NT's ExReInitializeRundownProtectionCacheAware(). Misuse (references
- * held, or not run down) is reported and ignored.
+ * NT's ExReInitializeRundownProtectionCacheAware(). Acquires succeed again
+ * and see everything the caller did before. Misuse (references held, or
+ * not run down) is reported and ignored.
  *
- * Context: any. Must not race with waits on @ref.
+ * Context: any. Must not race with waits on @ref: every wait must have
+ * returned.
  */
 void rundown_pcpu_reinit(struct rundown_pcpu *ref)
 {
@@ -709,23 +807,21 @@ EXPORT_SYMBOL_GPL(rundown_pcpu_reinit);
  */
 void rundown_pcpu_exit(struct rundown_pcpu *ref)
 {
-	long sum = 0;
-	unsigned int cpu;
+	long held;
 
 	if (!ref->slots)
 		return;
-	if (test_bit(RUNDOWN_PCPU_DYING, &ref->flags)) {
+	if (!rundown_pcpu_is_active(ref)) {
 		rundown_pcpu_check_down(ref, "rundown_pcpu_exit");
 	} else {
-		for (cpu = 0; cpu < nr_cpu_ids; cpu++)
-			sum += atomic_long_read(&ref->slots[cpu].count);
-		if (WARN_ON_ONCE(sum))
+		held = rundown_pcpu_sum(ref);
+		if (WARN_ON_ONCE(held))
 			pr_err("%s(%p) with %ld reference(s) held\n",
-			       __func__, ref, sum / RUNDOWN_BIAS);
+			       __func__, ref, held);
 	}
 	rundown_dep_forget(ref);
-	if (test_bit(RUNDOWN_PCPU_OWN_SLOTS, &ref->flags))
-		kfree(ref->slots);
+	if (test_bit(RUNDOWN_PCPU_PERCPU, &ref->state))
+		free_percpu(ref->counts);
 	ref->slots = NULL;
 }
 EXPORT_SYMBOL_GPL(rundown_pcpu_exit);

@@ -129,7 +129,32 @@ static const struct rd_ops rd_pcpu_ops = {
 	.max_many = RUNDOWN_PCPU_MAX_MANY,
 };
 
-static const struct rd_ops *const rd_variants[] = { &rd_ref_ops, &rd_pcpu_ops };
+/*
+ * The caller-buffer form, in place at the end of struct rd_ctx, whose
+ * allocation leaves rundown_pcpu_size() bytes there (rd_ctx_init()).
+ */
+static int pcpu_buffer_init(void *ref)
+{
+	rundown_pcpu_init_buffer((struct rundown_pcpu *)ref, rundown_pcpu_size());
+	return 0;
+}
+
+static const struct rd_ops rd_pcpu_buffer_ops = {
+	.name = "rundown_pcpu_buffer",
+	.init = pcpu_buffer_init, .exit = pcpu_exit,
+	.acquire = pcpu_acquire, .acquire_many = pcpu_acquire_many,
+	.release = pcpu_release, .release_many = pcpu_release_many,
+	.wait = pcpu_wait, .wait_killable = pcpu_wait_killable,
+	.wait_timeout = pcpu_wait_timeout,
+	.wait_killable_timeout = pcpu_wait_killable_timeout,
+	.completed = pcpu_completed, .reinit = pcpu_reinit,
+	.is_active = pcpu_is_active,
+	.max_many = RUNDOWN_PCPU_MAX_MANY,
+};
+
+static const struct rd_ops *const rd_variants[] = {
+	&rd_ref_ops, &rd_pcpu_ops, &rd_pcpu_buffer_ops,
+};
 
 static void rd_variant_desc(const struct rd_ops *const *ops, char *desc)
 {
@@ -138,7 +163,10 @@ static void rd_variant_desc(const struct rd_ops *const *ops, char *desc)
 
 KUNIT_ARRAY_PARAM(rd_variant, rd_variants, rd_variant_desc);
 
-/* Per-test state: the variant under test and one live reference of it. */
+/*
+ * Per-test state: the variant under test and one live reference of it,
+ * last, with room for the caller-buffer form's counters after it.
+ */
 struct rd_ctx {
 	const struct rd_ops *ops;
 	bool live;
@@ -150,7 +178,8 @@ struct rd_ctx {
 
 static int rd_ctx_init(struct kunit *test)
 {
-	struct rd_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	struct rd_ctx *c = kunit_kzalloc(test, sizeof(*c) + rundown_pcpu_size(),
+					 GFP_KERNEL);
 
 	if (!c)
 		return -ENOMEM;
@@ -815,7 +844,7 @@ static void rd_misuse_over_release(struct kunit *test)
 {
 	RD_SETUP(test);
 
-	if (ops == &rd_pcpu_ops) {
+	if (ops != &rd_ref_ops) {
 		long left;
 
 		/*

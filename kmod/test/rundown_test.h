@@ -17,14 +17,24 @@ do {									\
 	}								\
 } while (0)
 
-/* One object of either variant, for the cases that run on both. */
+/* The variants every case of the ops table runs on. */
+enum rd_variant {
+	RD_PLAIN,		/* struct rundown_ref */
+	RD_PCPU,		/* struct rundown_pcpu from rundown_pcpu_init() */
+	RD_PCPU_BUFFER,		/* ... from rundown_pcpu_init_buffer() */
+};
+
+/* One object of any variant, for the cases that run on all of them. */
 struct rd {
-	bool pcpu;
+	bool pcpu;			/* a cache-aware variant: use @p */
+	enum rd_variant variant;
 	struct rundown_ref ref;
+	struct rundown_pcpu *p;		/* &@pref, or a caller's buffer */
 	struct rundown_pcpu pref;
 };
 
 void t_nt_plain(struct rd *unused);
 void t_nt_cache_aware(struct rd *unused);
+void t_ool_fast_paths(struct rd *unused);
 
 #endif /* _RUNDOWN_TEST_H */

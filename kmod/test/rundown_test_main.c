@@ -12,6 +12,7 @@
 #define pr_fmt(fmt) "rundown_test: " fmt
 
 #include <linux/completion.h>
+#include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/hrtimer.h>
@@ -38,37 +39,60 @@ bool case_failed;
 
 /* ---- one ops table for both variants ---------------------------------- */
 
-static int rd_init(struct rd *r, bool pcpu)
+static const char *const rd_variant_names[] = {
+	[RD_PLAIN] = "plain", [RD_PCPU] = "pcpu", [RD_PCPU_BUFFER] = "pcpu_buffer",
+};
+
+static int rd_init(struct rd *r, enum rd_variant variant)
 {
-	r->pcpu = pcpu;
-	if (pcpu)
-		return rundown_pcpu_init(&r->pref, GFP_KERNEL);
-	rundown_init(&r->ref);
-	return 0;
+	size_t size = rundown_pcpu_size();
+
+	r->variant = variant;
+	r->pcpu = variant != RD_PLAIN;
+	switch (variant) {
+	case RD_PLAIN:
+		rundown_init(&r->ref);
+		return 0;
+	case RD_PCPU:
+		r->p = &r->pref;
+		return rundown_pcpu_init(r->p, GFP_KERNEL);
+	case RD_PCPU_BUFFER:
+		/* Deliberately not cache-line aligned: init aligns the slots. */
+		r->p = kmalloc(size + 8, GFP_KERNEL);
+		if (!r->p)
+			return -ENOMEM;
+		r->p = (void *)r->p + 8;
+		rundown_pcpu_init_buffer(r->p, size);
+		return 0;
+	}
+	return -EINVAL;
 }
 
 static void rd_exit(struct rd *r)
 {
-	if (r->pcpu)
-		rundown_pcpu_exit(&r->pref);
+	if (!r->pcpu)
+		return;
+	rundown_pcpu_exit(r->p);
+	if (r->variant == RD_PCPU_BUFFER)
+		kfree((void *)r->p - 8);
 }
 
 static bool rd_acquire_many(struct rd *r, unsigned long n)
 {
-	return r->pcpu ? rundown_pcpu_acquire_many(&r->pref, n) :
+	return r->pcpu ? rundown_pcpu_acquire_many(r->p, n) :
 			 rundown_acquire_many(&r->ref, n);
 }
 
 static bool rd_acquire(struct rd *r)
 {
-	return r->pcpu ? rundown_pcpu_acquire(&r->pref) :
+	return r->pcpu ? rundown_pcpu_acquire(r->p) :
 			 rundown_acquire(&r->ref);
 }
 
 static void rd_release_many(struct rd *r, unsigned long n)
 {
 	if (r->pcpu)
-		rundown_pcpu_release_many(&r->pref, n);
+		rundown_pcpu_release_many(r->p, n);
 	else
 		rundown_release_many(&r->ref, n);
 }
@@ -76,7 +100,7 @@ static void rd_release_many(struct rd *r, unsigned long n)
 static void rd_release(struct rd *r)
 {
 	if (r->pcpu)
-		rundown_pcpu_release(&r->pref);
+		rundown_pcpu_release(r->p);
 	else
 		rundown_release(&r->ref);
 }
@@ -84,27 +108,27 @@ static void rd_release(struct rd *r)
 static void rd_wait(struct rd *r)
 {
 	if (r->pcpu)
-		rundown_pcpu_wait(&r->pref);
+		rundown_pcpu_wait(r->p);
 	else
 		rundown_wait(&r->ref);
 }
 
 static int rd_wait_killable(struct rd *r)
 {
-	return r->pcpu ? rundown_pcpu_wait_killable(&r->pref) :
+	return r->pcpu ? rundown_pcpu_wait_killable(r->p) :
 			 rundown_wait_killable(&r->ref);
 }
 
 static long rd_wait_timeout(struct rd *r, long timeout)
 {
-	return r->pcpu ? rundown_pcpu_wait_timeout(&r->pref, timeout) :
+	return r->pcpu ? rundown_pcpu_wait_timeout(r->p, timeout) :
 			 rundown_wait_timeout(&r->ref, timeout);
 }
 
 static void rd_completed(struct rd *r)
 {
 	if (r->pcpu)
-		rundown_pcpu_completed(&r->pref);
+		rundown_pcpu_completed(r->p);
 	else
 		rundown_completed(&r->ref);
 }
@@ -112,14 +136,14 @@ static void rd_completed(struct rd *r)
 static void rd_reinit(struct rd *r)
 {
 	if (r->pcpu)
-		rundown_pcpu_reinit(&r->pref);
+		rundown_pcpu_reinit(r->p);
 	else
 		rundown_reinit(&r->ref);
 }
 
 static bool rd_is_active(struct rd *r)
 {
-	return r->pcpu ? rundown_pcpu_is_active(&r->pref) :
+	return r->pcpu ? rundown_pcpu_is_active(r->p) :
 			 rundown_is_active(&r->ref);
 }
 
@@ -569,7 +593,249 @@ static void t_stress_reinit_cycles(struct rd *r)
 	}
 	EXPECT(atomic_read(&s.late) == 0);
 	pr_info("    %s: %lu cycles, %lu acquires, %lu refused\n",
-		r->pcpu ? "pcpu" : "plain", cycles, ops, refused);
+		rd_variant_names[r->variant], cycles, ops, refused);
+	EXPECT(rd_wait_timeout(r, 10 * HZ) > 0);
+}
+
+/*
+ * Every acquire that starts after the wait's fence fails, on every CPU:
+ * readers hammer the reference while one reference is held, so the wait
+ * sets the flag, fences, hands over and sleeps. The test publishes "the
+ * fence has passed" once it sees the hand-over (the flag, for the plain
+ * variant); a reader that read that and then acquired is a violation.
+ */
+struct after_fence {
+	bool passed;		/* published by the test thread with release */
+	atomic_t violations;
+	atomic_t acquired_before;
+};
+
+static int fence_reader_fn(void *data)
+{
+	struct worker *w = data;
+	struct after_fence *f = w->arg;
+
+	complete(&w->started);
+	while (!kthread_should_stop()) {
+		/* Acquire: orders this load before the acquire's flag load. */
+		bool passed = smp_load_acquire(&f->passed);
+
+		if (rd_acquire(w->r)) {
+			if (passed)
+				atomic_inc(&f->violations);
+			else
+				atomic_inc(&f->acquired_before);
+			rd_release(w->r);
+		} else {
+			w->refused++;
+		}
+		cond_resched();
+	}
+	return 0;
+}
+
+static int plain_waiter_fn(void *data)
+{
+	struct worker *w = data;
+
+	complete(&w->started);
+	rd_wait(w->r);
+	worker_park(w);
+	return 0;
+}
+
+/* Whether the wait's fence has passed: the hand-over, or the plain flag. */
+static bool rd_fence_passed(struct rd *r)
+{
+	if (r->pcpu)	/* the bias is gone: the sweep ran after the fence */
+		return atomic_long_read_acquire(&r->p->central) < RUNDOWN_PCPU_BIAS / 2;
+	return atomic_long_read_acquire(&r->ref.count) & RUNDOWN_DYING;
+}
+
+static void t_acquire_after_fence_fails(struct rd *r)
+{
+	struct after_fence f = { .violations = ATOMIC_INIT(0) };
+	struct worker *readers[8], *waiter;
+	unsigned long refused = 0;
+	unsigned int i, nr = min_t(unsigned int, ARRAY_SIZE(readers),
+				   num_online_cpus());
+	int tries;
+
+	for (i = 0; i < nr; i++)
+		readers[i] = worker_start(fence_reader_fn, r, cpu_nth(i), &f);
+	EXPECT(rd_acquire(r));
+	msleep(20);
+	waiter = worker_start(plain_waiter_fn, r, -1, NULL);
+	EXPECT(waiter);
+	for (tries = 0; tries < 10000 && !rd_fence_passed(r); tries++)
+		usleep_range(100, 200);
+	EXPECT(rd_fence_passed(r));
+	/* Pairs with the acquire load in fence_reader_fn(). */
+	smp_store_release(&f.passed, true);
+	msleep(50);
+	/* The wait is still sleeping on our reference. */
+	EXPECT(waiter && !completion_done(&waiter->done));
+	rd_release(r);
+	EXPECT(waiter && wait_for_completion_timeout(&waiter->done, 10 * HZ));
+	worker_stop(waiter);
+	for (i = 0; i < nr; i++) {
+		if (!readers[i]) {
+			EXPECT(0);
+			continue;
+		}
+		refused += readers[i]->refused;
+		worker_stop(readers[i]);
+	}
+	EXPECT(atomic_read(&f.violations) == 0);
+	EXPECT(atomic_read(&f.acquired_before) > 0);
+	EXPECT(refused > 0);
+	/* Reinit: every CPU acquires again. */
+	rd_completed(r);
+	rd_reinit(r);
+	for (i = 0; i < nr; i++) {
+		struct worker *a = worker_start(acquirer_fn, r, cpu_nth(i), (void *)1UL);
+
+		EXPECT(a && wait_for_completion_timeout(&a->done, 10 * HZ));
+		EXPECT(worker_stop(a) == 0);
+	}
+	rd_release_many(r, nr);
+	EXPECT(rd_wait_timeout(r, 10 * HZ) > 0);
+}
+
+/*
+ * CPU hotplug: references taken on a CPU that then goes offline are still
+ * counted (the counters of every possible CPU are summed), and readers
+ * that migrate as CPUs come and go keep the count exact while the owner
+ * runs down and reinitialises.
+ */
+static int hotplug_fn(void *data)
+{
+	struct worker *w = data;
+	unsigned int cpu;
+
+	complete(&w->started);
+	while (!kthread_should_stop()) {
+		for_each_present_cpu(cpu) {
+			if (!cpu || kthread_should_stop())
+				continue;
+			if (!remove_cpu(cpu)) {
+				usleep_range(2000, 3000);
+				if (add_cpu(cpu))
+					w->bad++;
+				w->ops++;
+			}
+			usleep_range(2000, 3000);
+		}
+	}
+	return 0;
+}
+
+static int migrating_reader_fn(void *data)
+{
+	struct worker *w = data;
+	struct stress *s = w->arg;
+	unsigned int cpu;
+
+	complete(&w->started);
+	while (!kthread_should_stop()) {
+		if (!rd_acquire_many(w->r, 2)) {
+			w->refused++;
+			usleep_range(10, 20);
+			continue;
+		}
+		atomic_inc(&s->inside);
+		if (READ_ONCE(s->down))
+			atomic_inc(&s->late);
+		cpu = raw_smp_processor_id();
+		rd_release(w->r);
+		/* Move before the second release, if the scheduler lets us. */
+		set_cpus_allowed_ptr(current, cpumask_of(cpu_nth(cpu + 1)));
+		atomic_dec(&s->inside);
+		rd_release(w->r);
+		set_cpus_allowed_ptr(current, cpu_possible_mask);
+		w->ops++;
+		cond_resched();
+	}
+	return 0;
+}
+
+static void t_hotplug(struct rd *r)
+{
+	struct stress s = { .inside = ATOMIC_INIT(0), .late = ATOMIC_INIT(0) };
+	unsigned long end = jiffies + msecs_to_jiffies(2 * stress_ms);
+	struct worker *holder, *rel, *plug, *w[4];
+	unsigned long cycles = 0, ops = 0;
+	int i, last = -1;
+
+	if (!IS_ENABLED(CONFIG_HOTPLUG_CPU) || num_online_cpus() < 2) {
+		pr_info("    hotplug: skipped (no CPU hotplug or one CPU)\n");
+		return;
+	}
+	for_each_online_cpu(i)
+		last = i;
+	/*
+	 * Two references taken on the last CPU, which then goes offline;
+	 * one is released on CPU 0 while live, the other during run-down.
+	 */
+	holder = worker_start(acquirer_fn, r, last, (void *)2UL);
+	EXPECT(holder && wait_for_completion_timeout(&holder->done, 10 * HZ));
+	EXPECT(!remove_cpu(last));
+	rel = worker_start(releaser_fn, r, 0, (void *)1UL);
+	EXPECT(rel && wait_for_completion_timeout(&rel->done, 10 * HZ));
+	worker_stop(rel);
+	EXPECT(rd_wait_timeout(r, msecs_to_jiffies(20)) == 0);
+	EXPECT(!rd_acquire(r));
+	rel = worker_start(releaser_fn, r, 0, (void *)1UL);
+	EXPECT(rel && wait_for_completion_timeout(&rel->done, 10 * HZ));
+	worker_stop(rel);
+	EXPECT(rd_wait_timeout(r, 10 * HZ) > 0);
+	EXPECT(!add_cpu(last));
+	EXPECT(worker_stop(holder) == 0);
+	rd_completed(r);
+	rd_reinit(r);
+
+	/* Migrating readers while CPUs go offline and online. */
+	for (i = 0; i < ARRAY_SIZE(w); i++)
+		w[i] = worker_start(migrating_reader_fn, r, -1, &s);
+	plug = worker_start(hotplug_fn, r, 0, NULL);
+	do {
+		rd_wait(r);
+		EXPECT(atomic_read(&s.inside) == 0);
+		WRITE_ONCE(s.down, true);
+		EXPECT(!rd_acquire(r));
+		WRITE_ONCE(s.down, false);
+		rd_completed(r);
+		rd_reinit(r);
+		cycles++;
+		usleep_range(500, 1000);
+		/* At least one CPU offline and back, however slow the kernel. */
+	} while (time_before(jiffies, end) ||
+		 (plug && !READ_ONCE(plug->ops) && time_before(jiffies, end + 30 * HZ)));
+	EXPECT(plug);
+	if (plug) {
+		unsigned long rounds, bad;
+
+		kthread_stop(plug->task);	/* then its counts are final */
+		rounds = plug->ops;
+		bad = plug->bad;
+		put_task_struct(plug->task);
+		kfree(plug);
+		EXPECT(rounds > 0);
+		EXPECT(bad == 0);
+		pr_info("    hotplug: %lu offline/online rounds\n", rounds);
+	}
+	for (i = 0; i < ARRAY_SIZE(w); i++) {
+		EXPECT(w[i]);
+		if (!w[i])
+			continue;
+		ops += w[i]->ops;
+		worker_stop(w[i]);
+	}
+	EXPECT(atomic_read(&s.late) == 0);
+	EXPECT(ops > 0);
+	EXPECT(num_online_cpus() == num_present_cpus());
+	pr_info("    %s hotplug: %lu cycles, %lu acquires\n",
+		rd_variant_names[r->variant], cycles, ops);
 	EXPECT(rd_wait_timeout(r, 10 * HZ) > 0);
 }
 
@@ -589,29 +855,30 @@ static const struct test_case cases[] = {
 	{ "hardirq", t_hardirq },
 	{ "ordering", t_ordering },
 	{ "stress_reinit_cycles", t_stress_reinit_cycles },
+	{ "acquire_after_fence_fails", t_acquire_after_fence_fails },
+	{ "hotplug", t_hotplug },
 };
 
-static void run_case(const char *name, void (*fn)(struct rd *r), bool pcpu)
+static void run_case(const char *name, void (*fn)(struct rd *r),
+		     enum rd_variant variant)
 {
 	struct rd *r = kzalloc(sizeof(*r), GFP_KERNEL);
-	const char *variant;
 
 	case_failed = false;
 	nr_case++;
-	if (!r || rd_init(r, pcpu)) {
+	if (!r || rd_init(r, variant)) {
 		case_failed = true;
 	} else {
 		fn(r);
 		rd_exit(r);
 	}
 	kfree(r);
-	variant = pcpu ? "pcpu" : "plain";
 	if (case_failed) {
 		nr_failed++;
-		pr_info("not ok %u %s.%s\n", nr_case, variant, name);
+		pr_info("not ok %u %s.%s\n", nr_case, rd_variant_names[variant], name);
 	} else {
 		nr_passed++;
-		pr_info("ok %u %s.%s\n", nr_case, variant, name);
+		pr_info("ok %u %s.%s\n", nr_case, rd_variant_names[variant], name);
 	}
 }
 
@@ -650,7 +917,7 @@ static void t_pcpu_buffer(struct rd *unused)
 	EXPECT(IS_ALIGNED((unsigned long)p->slots, SMP_CACHE_BYTES));
 	EXPECT((void *)(p->slots + nr_cpu_ids) <= (void *)p + size);
 	for (cpu = 0; cpu < nr_cpu_ids; cpu++)
-		EXPECT(atomic_long_read(&p->slots[cpu].count) == 0);
+		EXPECT(local_read(&p->slots[cpu].count) == 0);
 	EXPECT(rundown_pcpu_acquire_many(p, 7));
 	rundown_pcpu_release_many(p, 7);
 	rundown_pcpu_wait(p);
@@ -675,9 +942,117 @@ static void t_pcpu_buffer(struct rd *unused)
 	rundown_pcpu_exit(&dead);
 }
 
+/*
+ * rundown_pcpu_wait_many(): one fence for many references, of both init
+ * forms; it returns only once every one is drained, acquires on all of
+ * them fail from its start, and a reference another task is already
+ * running down is only waited for.
+ */
+#define MANY_REFS 64
+
+struct many_case {
+	struct rundown_pcpu *refs[MANY_REFS];
+	struct rundown_pcpu *const *arg;
+	unsigned int n;
+};
+
+static int many_waiter_fn(void *data)
+{
+	struct worker *w = data;
+	struct many_case *m = w->arg;
+
+	complete(&w->started);
+	rundown_pcpu_wait_many(m->arg, m->n);
+	worker_park(w);
+	return 0;
+}
+
+static int single_pcpu_waiter_fn(void *data)
+{
+	struct worker *w = data;
+
+	complete(&w->started);
+	rundown_pcpu_wait(w->arg);
+	worker_park(w);
+	return 0;
+}
+
+static void t_pcpu_wait_many(struct rd *unused)
+{
+	struct many_case *m = kzalloc(sizeof(*m), GFP_KERNEL);
+	size_t size = rundown_pcpu_size();
+	struct worker *w, *single;
+	unsigned int i;
+
+	if (!m) {
+		EXPECT(0);
+		return;
+	}
+	for (i = 0; i < MANY_REFS; i++) {
+		m->refs[i] = kzalloc(size, GFP_KERNEL);
+		if (!m->refs[i]) {
+			EXPECT(0);
+			goto out;
+		}
+		if (i & 1)
+			rundown_pcpu_init_buffer(m->refs[i], size);
+		else
+			EXPECT(!rundown_pcpu_init(m->refs[i], GFP_KERNEL));
+	}
+	m->arg = m->refs;
+	m->n = MANY_REFS;
+
+	/* Nothing held: returns, and every reference is run down. */
+	rundown_pcpu_wait_many(m->arg, 0);
+	rundown_pcpu_wait_many(m->arg, m->n);
+	for (i = 0; i < MANY_REFS; i++) {
+		EXPECT(rundown_pcpu_is_drained(m->refs[i]));
+		EXPECT(!rundown_pcpu_acquire(m->refs[i]));
+		rundown_pcpu_reinit(m->refs[i]);
+	}
+
+	/* Holders on every third; another task already waits on refs[3]. */
+	for (i = 0; i < MANY_REFS; i += 3)
+		EXPECT(rundown_pcpu_acquire_many(m->refs[i], 2));
+	single = worker_start(single_pcpu_waiter_fn, NULL, -1, m->refs[3]);
+	while (rundown_pcpu_is_active(m->refs[3]))
+		usleep_range(100, 200);
+	w = worker_start(many_waiter_fn, NULL, -1, m);
+	if (!w || !single) {
+		EXPECT(0);
+		goto out;
+	}
+	msleep(20);
+	for (i = 0; i < MANY_REFS; i++)
+		EXPECT(!rundown_pcpu_acquire(m->refs[i]));
+	for (i = 0; i < MANY_REFS; i += 3) {
+		EXPECT(!completion_done(&w->done));
+		rundown_pcpu_release(m->refs[i]);
+		if (i == 3)
+			EXPECT(!completion_done(&single->done));
+		rundown_pcpu_release(m->refs[i]);
+	}
+	EXPECT(wait_for_completion_timeout(&w->done, 10 * HZ));
+	EXPECT(wait_for_completion_timeout(&single->done, 10 * HZ));
+	for (i = 0; i < MANY_REFS; i++) {
+		EXPECT(rundown_pcpu_is_drained(m->refs[i]));
+		rundown_pcpu_completed(m->refs[i]);
+	}
+	worker_stop(w);
+	worker_stop(single);
+out:
+	for (i = 0; i < MANY_REFS && m->refs[i]; i++) {
+		rundown_pcpu_exit(m->refs[i]);
+		kfree(m->refs[i]);
+	}
+	kfree(m);
+}
+
 static const struct test_case single_cases[] = {
 	{ "static_init", t_static_init },
 	{ "pcpu_buffer", t_pcpu_buffer },
+	{ "pcpu_wait_many", t_pcpu_wait_many },
+	{ "ool_fast_paths", t_ool_fast_paths },
 	{ "nt_plain", t_nt_plain },
 	{ "nt_cache_aware", t_nt_cache_aware },
 };
@@ -694,11 +1069,11 @@ static void m_release_unheld(struct rd *r)
 		EXPECT(rd_wait_timeout(r, 1) > 0);
 		return;
 	}
-	/* pcpu: a slot may go negative; caught once run-down folds it. */
-	rundown_pcpu_release(&r->pref);
+	/* pcpu: a counter may go negative; caught by the sweep. */
+	rundown_pcpu_release(r->p);
 	EXPECT(rd_wait_timeout(r, 1) == 0);
-	EXPECT(atomic_long_read(&r->pref.dead) < 0);
-	atomic_long_set(&r->pref.dead, 0);	/* repair for exit */
+	EXPECT(atomic_long_read(&r->p->central) == -1);
+	atomic_long_set(&r->p->central, 0);	/* repair for exit */
 }
 
 static void m_reinit_misuse(struct rd *r)
@@ -759,12 +1134,13 @@ static int __init rundown_test_init(void)
 			run_case(misuse_cases[i].name, misuse_cases[i].fn, true);
 		}
 	} else {
-		pr_info("1..%zu\n", 2 * ARRAY_SIZE(cases) + ARRAY_SIZE(single_cases));
+		pr_info("1..%zu\n", 3 * ARRAY_SIZE(cases) + ARRAY_SIZE(single_cases));
 		for (i = 0; i < ARRAY_SIZE(single_cases); i++)
-			run_case(single_cases[i].name, single_cases[i].fn, false);
+			run_case(single_cases[i].name, single_cases[i].fn, RD_PLAIN);
 		for (i = 0; i < ARRAY_SIZE(cases); i++) {
-			run_case(cases[i].name, cases[i].fn, false);
-			run_case(cases[i].name, cases[i].fn, true);
+			run_case(cases[i].name, cases[i].fn, RD_PLAIN);
+			run_case(cases[i].name, cases[i].fn, RD_PCPU);
+			run_case(cases[i].name, cases[i].fn, RD_PCPU_BUFFER);
 		}
 	}
 	pr_info("RESULT %u %u\n", nr_passed, nr_failed);

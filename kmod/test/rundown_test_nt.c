@@ -28,6 +28,33 @@ void t_nt_plain(struct rd *unused)
 	ExReleaseRundownProtection(p);
 }
 
+/*
+ * Out-of-line copies of the NT cache-aware fast paths, for the disassembly
+ * check (kmod/test/check-fastpath.sh; see rundown_test_ool.c).
+ */
+static noinline BOOLEAN
+ool_ExAcquireRundownProtectionCacheAware(PEX_RUNDOWN_REF_CACHE_AWARE p)
+{
+	return ExAcquireRundownProtectionCacheAware(p);
+}
+
+static noinline BOOLEAN
+ool_ExAcquireRundownProtectionCacheAwareEx(PEX_RUNDOWN_REF_CACHE_AWARE p, ULONG n)
+{
+	return ExAcquireRundownProtectionCacheAwareEx(p, n);
+}
+
+static noinline void ool_ExReleaseRundownProtectionCacheAware(PEX_RUNDOWN_REF_CACHE_AWARE p)
+{
+	ExReleaseRundownProtectionCacheAware(p);
+}
+
+static noinline void
+ool_ExReleaseRundownProtectionCacheAwareEx(PEX_RUNDOWN_REF_CACHE_AWARE p, ULONG n)
+{
+	ExReleaseRundownProtectionCacheAwareEx(p, n);
+}
+
 void t_nt_cache_aware(struct rd *unused)
 {
 	PEX_RUNDOWN_REF_CACHE_AWARE p;
@@ -58,8 +85,17 @@ void t_nt_cache_aware(struct rd *unused)
 		ExInitializeRundownProtectionCacheAware(p, size);
 		EXPECT(ExAcquireRundownProtectionCacheAware(p) == TRUE);
 		ExReleaseRundownProtectionCacheAware(p);
+		EXPECT(ool_ExAcquireRundownProtectionCacheAware(p) == TRUE);
+		EXPECT(ool_ExAcquireRundownProtectionCacheAwareEx(p, 3) == TRUE);
+		EXPECT(ool_ExAcquireRundownProtectionCacheAwareEx(p, 0) == TRUE);
+		ool_ExReleaseRundownProtectionCacheAwareEx(p, 3);
+		ool_ExReleaseRundownProtectionCacheAwareEx(p, 0);
+		ool_ExReleaseRundownProtectionCacheAware(p);
 		ExWaitForRundownProtectionReleaseCacheAware(p);
 		EXPECT(ExAcquireRundownProtectionCacheAware(p) == FALSE);
+		EXPECT(ool_ExAcquireRundownProtectionCacheAware(p) == FALSE);
+		EXPECT(ool_ExAcquireRundownProtectionCacheAwareEx(p, 2) == FALSE);
+		EXPECT(ool_ExAcquireRundownProtectionCacheAwareEx(p, 0) == FALSE);
 		ExRundownCompletedCacheAware(p);
 		kfree(buf);
 	}

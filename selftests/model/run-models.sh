@@ -60,17 +60,17 @@ verify() {
 }
 
 report() { # name expect-pass(0/1) rc
-	name=$1 want=$2 rc=$3
+	what=$1 want=$2 rc=$3
 	states=$(sed -n 's/^ *\([0-9.e+]*\) states, stored.*/\1/p' "$work/out" | tail -n 1)
 	if [ "$want" = pass ] && [ "$rc" = 0 ]; then
-		echo "model: $name: verified (${states:-?} states)"
+		echo "model: $what: verified (${states:-?} states)"
 		passed=$((passed + 1))
 	elif [ "$want" = fail ] && [ "$rc" = 1 ]; then
-		what=$(grep -m1 -E 'assertion violated|invalid end state|acceptance cycle|non-progress cycle' "$work/out")
-		echo "model: $name: caught as expected: ${what:-error}"
+		found=$(grep -m1 -E 'assertion violated|invalid end state|acceptance cycle|non-progress cycle' "$work/out")
+		echo "model: $what: caught as expected: ${found:-error}"
 		passed=$((passed + 1))
 	else
-		echo "model: $name: FAILED (wanted $want, got rc=$rc)"
+		echo "model: $what: FAILED (wanted $want, got rc=$rc)"
 		sed 's/^/  | /' "$work/out" | tail -n 30
 		failed=$((failed + 1))
 	fi

@@ -125,7 +125,7 @@ for expect in \
 	'rundown_pcpu_reinit(.*) while references are held' \
 	'rundown_pcpu_exit(.*) with 1 reference(s) held' \
 	'WARNING: .* rundown_completed' \
-	'WARNING: .* __rundown_pcpu_wait' \
+	'rundown_pcpu_release(.*): 1 reference(s) more released than acquired' \
 	'WARNING: .*\[rundown_test\]'; do
 	if grep -q "$expect" /tmp/misuse.log; then
 		p=$((p + 1))

@@ -31,11 +31,14 @@
  *   Acquire is one compare-and-swap loop, release one atomic subtraction.
  *
  * - struct rundown_pcpu, the cache-aware variant: one counter per possible
- *   CPU, each on its own cache line, so that CPUs acquiring and releasing
- *   at once do not bounce a shared line. A reference may be released on
- *   another CPU than the one that took it: single slots may go negative,
- *   only their sum means anything. Waiting marks every slot and folds all
- *   of them into one central count.
+ *   CPU, so that CPUs acquiring and releasing at once do not bounce a
+ *   shared line. Acquire and release are one non-locked per-CPU addition
+ *   after a flag check, with no barrier: the read side of RCU's class. A
+ *   reference may be released on another CPU than the one that took it:
+ *   single counters may go negative, only their sum means anything.
+ *   Waiting sets the flag, pays one expedited RCU grace period as the
+ *   readers' missing barrier, and sums the counters into one central
+ *   count (the protocol is described before struct rundown_pcpu).
  *
  * Ordering: everything a holder did before rundown_release() happens before
  * rundown_wait() (and its killable and timed variants) returns 0, and
@@ -69,7 +72,10 @@
 #include <linux/compiler.h>
 #include <linux/gfp.h>
 #include <linux/limits.h>
+#include <asm/local.h>
 #include <linux/lockdep.h>
+#include <linux/percpu.h>
+#include <linux/preempt.h>
 #include <linux/smp.h>
 #include <linux/types.h>
 
@@ -79,8 +85,6 @@
 #define RUNDOWN_BIAS		2L
 /* Most references one struct rundown_ref can hold. */
 #define RUNDOWN_MAX_REFS	(LONG_MAX / RUNDOWN_BIAS)
-/* Most references one rundown_pcpu_acquire_many() call may take. */
-#define RUNDOWN_PCPU_MAX_MANY	((unsigned long)INT_MAX)
 
 /**
  * struct rundown_ref - run-down protection for one object
@@ -303,44 +307,104 @@ static inline bool rundown_is_drained(const struct rundown_ref *ref)
 
 /* ---- cache-aware variant ------------------------------------------------ */
 
+/*
+ * The cache-aware protocol. The userspace library's cache-aware variant
+ * (userspace/include/rundown/rundown.hpp) follows the same steps with an
+ * rseq critical section for the section and membarrier for the fence.
+ *
+ * - The flag: RUNDOWN_PCPU_DYING in @state. Acquires fail once they see
+ *   it; releases that see it subtract from the central count instead.
+ * - The section: acquire and release run with preemption disabled. Inside,
+ *   they load @state and, while the flag is clear, add to or subtract from
+ *   the counter of the CPU they run on with one non-locked per-CPU
+ *   instruction (this_cpu_add(), or local_add() on the slot of the
+ *   caller-buffer form). Counters are modular: a reference released on
+ *   another CPU than it was taken on leaves one counter up and another
+ *   down, and only their sum means anything.
+ * - The fence: the first waiter sets the flag and waits for an expedited
+ *   RCU grace period, which ends only after every preemption-disabled
+ *   section that began before it has ended (with its counter update
+ *   visible), while every section that begins after it sees the flag. The
+ *   grace period is the readers' missing barrier: they execute none.
+ * - The sweep: after the fence no section updates a counter any more. The
+ *   first waiter sums every possible CPU's counter once, in unsigned
+ *   arithmetic, and hands the sum over to the central count.
+ * - The central count (@central) carries RUNDOWN_PCPU_BIAS while the
+ *   reference is live and during the fence, so that releases subtracting
+ *   from it before the hand-over cannot take it to zero. The hand-over
+ *   adds the sum minus the bias: from then on @central is the exact number
+ *   of references still held. Whoever takes it to zero wakes the waiters,
+ *   and "drained" is one acquire load of it reading zero.
+ *
+ * Ordering pairs:
+ * [A] holder to waiter: a release through a counter ends its section before
+ *     the fence returns; a release through @central is a fully ordered
+ *     subtraction. Either is ordered before the hand-over's fully ordered
+ *     addition or the acquire load that reads @central as zero.
+ * [B] owner to acquirer: rundown_pcpu_reinit() and the initialisers store
+ *     @state with release, acquires load it with acquire.
+ * [C] flag to fence: the flag is set by a fully ordered test_and_set_bit()
+ *     before the grace period starts, so sections that begin after the
+ *     start see it.
+ *
+ * The trade: a run-down costs one expedited grace period (IPIs to the
+ * CPUs that are not idle; tens of microseconds), where the one-word
+ * struct rundown_ref costs one atomic operation.
+ */
+
+/* Bits of struct rundown_pcpu.state. */
+#define RUNDOWN_PCPU_DYING	0	/* run-down began: acquires fail */
+#define RUNDOWN_PCPU_PERCPU	1	/* @counts is alloc_percpu() memory */
+#define RUNDOWN_PCPU_COMPLETED	2	/* rundown_pcpu_completed() was called */
+#define RUNDOWN_PCPU_SWEEP	3	/* rundown_pcpu_wait_many() owes the sweep */
+
+/* The central count's bias while live: 2^62 on 64-bit, 2^30 on 32-bit. */
+#define RUNDOWN_PCPU_BIAS	(1L << (BITS_PER_LONG - 2))
+/*
+ * Most references a struct rundown_pcpu may hold at once: the bias must
+ * stay above them. One rundown_pcpu_acquire_many() call may take up to
+ * RUNDOWN_PCPU_MAX_MANY.
+ */
+#define RUNDOWN_PCPU_MAX_REFS	((unsigned long)RUNDOWN_PCPU_BIAS - 1)
+#define RUNDOWN_PCPU_MAX_MANY	(RUNDOWN_PCPU_MAX_REFS > (unsigned long)INT_MAX ? \
+				 (unsigned long)INT_MAX : RUNDOWN_PCPU_MAX_REFS)
+
 /**
- * struct rundown_pcpu_slot - one CPU's share of a struct rundown_pcpu
- * @count: references taken minus released on this CPU, in units of
- *         %RUNDOWN_BIAS (modulo 2^BITS_PER_LONG), or'ed with %RUNDOWN_DYING
+ * struct rundown_pcpu_slot - one CPU's counter in a caller's buffer
+ * @count: references taken minus released on this CPU (modular)
+ *
+ * Only the caller-buffer form (rundown_pcpu_init_buffer()) uses slots; the
+ * allocated form keeps its counters in alloc_percpu() memory.
  */
 struct rundown_pcpu_slot {
-	atomic_long_t count;
+	local_t count;
 } ____cacheline_aligned_in_smp;
 
 /**
  * struct rundown_pcpu - cache-aware run-down protection
- * @slots: one slot per possible CPU, each on its own cache line
- * @dead: while run-down is in progress, the references still held in units
- *        of %RUNDOWN_BIAS plus a bias that the first waiter drops once it
- *        has folded every slot in; zero when run down. Releases on a slot
- *        already folded subtract here.
- * @flags: %RUNDOWN_PCPU_* state bits
+ * @state: %RUNDOWN_PCPU_* bits; read by every acquire and release, written
+ *         only by waits, rundown_pcpu_completed() and reinitialisation
+ * @counts: the allocated form's per-CPU counters
+ * @slots: the caller-buffer form's counters, one cache line per possible
+ *         CPU, right after the handle in the caller's buffer
+ * @central: while live and during the fence, %RUNDOWN_PCPU_BIAS minus the
+ *           releases that saw the flag; after the hand-over, the references
+ *           still held; zero once run down
  * @dep_map: lockdep map (only with CONFIG_DEBUG_LOCK_ALLOC)
  *
- * A small handle plus one cache line per possible CPU (nr_cpu_ids). The
- * slots are either allocated by rundown_pcpu_init() or, for NT's
- * ExInitializeRundownProtectionCacheAware(), placed in a caller's buffer
- * right after the handle (rundown_pcpu_init_buffer()).
+ * A small handle plus one counter per possible CPU.
  */
 struct rundown_pcpu {
-	struct rundown_pcpu_slot *slots;
-	atomic_long_t dead;
-	unsigned long flags;
+	unsigned long state;
+	union {
+		unsigned long __percpu *counts;
+		struct rundown_pcpu_slot *slots;
+	};
+	atomic_long_t central;
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
 	struct lockdep_map dep_map;
 #endif
 };
-
-/* struct rundown_pcpu.flags bits */
-#define RUNDOWN_PCPU_DYING	0	/* a waiter is marking and folding slots */
-#define RUNDOWN_PCPU_FOLDED	1	/* every slot is marked and folded */
-#define RUNDOWN_PCPU_COMPLETED	2	/* rundown_pcpu_completed() was called */
-#define RUNDOWN_PCPU_OWN_SLOTS	3	/* @slots were allocated: free them */
 
 int __rundown_pcpu_init(struct rundown_pcpu *ref, gfp_t gfp, bool dead,
 			const char *name, struct lock_class_key *key);
@@ -354,6 +418,7 @@ void rundown_pcpu_wait(struct rundown_pcpu *ref);
 int __must_check rundown_pcpu_wait_killable(struct rundown_pcpu *ref);
 long rundown_pcpu_wait_timeout(struct rundown_pcpu *ref, long timeout);
 long rundown_pcpu_wait_killable_timeout(struct rundown_pcpu *ref, long timeout);
+void rundown_pcpu_wait_many(struct rundown_pcpu *const *refs, unsigned int n);
 bool rundown_pcpu_is_active(struct rundown_pcpu *ref);
 bool rundown_pcpu_is_drained(struct rundown_pcpu *ref);
 void __rundown_pcpu_release_slow(struct rundown_pcpu *ref, unsigned long n);
@@ -361,7 +426,7 @@ void __rundown_pcpu_release_slow(struct rundown_pcpu *ref, unsigned long n);
 /**
  * rundown_pcpu_init - allocate and initialise a live cache-aware reference
  * @ref: the handle
- * @gfp: allocation flags for the per-CPU slots
+ * @gfp: allocation flags for the per-CPU counters
  *
  * Context: may sleep if @gfp allows it.
  * Return: 0, or -ENOMEM. Free with rundown_pcpu_exit().
@@ -376,7 +441,7 @@ void __rundown_pcpu_release_slow(struct rundown_pcpu *ref, unsigned long n);
 /**
  * rundown_pcpu_init_dead - allocate a cache-aware reference born run down
  * @ref: the handle
- * @gfp: allocation flags for the per-CPU slots
+ * @gfp: allocation flags for the per-CPU counters
  *
  * For an object that does not exist yet: acquires fail until
  * rundown_pcpu_reinit().
@@ -396,8 +461,9 @@ void __rundown_pcpu_release_slow(struct rundown_pcpu *ref, unsigned long n);
  * @ref: a buffer of rundown_pcpu_size() bytes, cache-line aligned or not
  * @size: its size, at least rundown_pcpu_size()
  *
- * The slots live in the same buffer, after the handle. The caller owns the
- * buffer; rundown_pcpu_exit() frees nothing.
+ * The counters live in the same buffer, after the handle, one cache line
+ * per possible CPU. The caller owns the buffer; rundown_pcpu_exit() frees
+ * nothing.
  *
  * Context: any.
  */
@@ -408,14 +474,19 @@ do {									\
 	__rundown_pcpu_init_buffer((ref), (size), #ref, &__rundown_key); \
 } while (0)
 
-static inline struct rundown_pcpu_slot *
-__rundown_pcpu_this_slot(struct rundown_pcpu *ref)
+/*
+ * Add @v (modulo 2^BITS_PER_LONG) to the current CPU's counter, in one
+ * non-locked instruction that an interrupt on this CPU cannot split (a
+ * release in hard IRQ may interrupt a task's acquire). Preemption must be
+ * disabled: the counter must be the one of the CPU whose section this is.
+ */
+static __always_inline void __rundown_pcpu_add(struct rundown_pcpu *ref,
+					       unsigned long state, long v)
 {
-	/*
-	 * Preemption may move us to another CPU right after this: harmless,
-	 * every slot operation is atomic, only contention suffers.
-	 */
-	return &ref->slots[raw_smp_processor_id()];
+	if (likely(state & BIT(RUNDOWN_PCPU_PERCPU)))
+		this_cpu_add(*ref->counts, v);
+	else
+		local_add(v, &ref->slots[smp_processor_id()].count);
 }
 
 /**
@@ -423,35 +494,35 @@ __rundown_pcpu_this_slot(struct rundown_pcpu *ref)
  * @ref: the cache-aware reference
  * @n: how many references, 1 to %RUNDOWN_PCPU_MAX_MANY
  *
- * Works on the current CPU's slot only. Fails once a wait has started on
- * @ref, until rundown_pcpu_reinit(), and fails with a warning for @n out
- * of range.
+ * Counts on the current CPU only, without a locked instruction or a
+ * barrier. Fails once a wait has started on @ref and its fence has passed
+ * this CPU, until rundown_pcpu_reinit(); an acquire racing the start of a
+ * wait may still succeed, and the wait then waits for it. Fails with a
+ * warning for @n out of range. The references held at once must stay
+ * below %RUNDOWN_PCPU_MAX_REFS in total.
  *
- * Context: any, hard interrupt included. Never blocks.
+ * Context: any, hard interrupt and NMI included (NMI only where
+ * this_cpu_add() and local_add() are NMI-safe, as on x86 and arm64).
+ * Never blocks.
  * Return: true if the references were taken, false otherwise.
  */
 static inline bool __must_check
 rundown_pcpu_acquire_many(struct rundown_pcpu *ref, unsigned long n)
 {
-	struct rundown_pcpu_slot *slot = __rundown_pcpu_this_slot(ref);
-	long old = atomic_long_read(&slot->count);
-	long add;
+	unsigned long state;
 
 	if (WARN_ON_ONCE(n - 1 >= RUNDOWN_PCPU_MAX_MANY))
 		return false;
-	add = (long)n * RUNDOWN_BIAS;
-	do {
-		if (unlikely(old & RUNDOWN_DYING))
-			return false;
-		/*
-		 * Slots count modulo 2^BITS_PER_LONG (releases on other CPUs
-		 * make them negative), so no per-slot overflow check: the sum
-		 * is exact while fewer than LONG_MAX / 2 references are held.
-		 * Acquire ordering pairs with the release stores of the slots
-		 * in rundown_pcpu_reinit() and the initialisers.
-		 */
-	} while (!atomic_long_try_cmpxchg_acquire(&slot->count, &old,
-						  (long)((unsigned long)old + add)));
+	/* The section: the fence in rundown_pcpu_wait() waits for it ([C]). */
+	preempt_disable();
+	/* [B] Acquire: pairs with the release store of @state in reinit. */
+	state = smp_load_acquire(&ref->state);
+	if (unlikely(state & BIT(RUNDOWN_PCPU_DYING))) {
+		preempt_enable();
+		return false;
+	}
+	__rundown_pcpu_add(ref, state, (long)n);
+	preempt_enable();
 	__rundown_dep_acquire(ref, n);
 	return true;
 }
@@ -473,29 +544,34 @@ static inline bool __must_check rundown_pcpu_acquire(struct rundown_pcpu *ref)
  * @ref: the cache-aware reference
  * @n: how many references
  *
- * Works on the current CPU's slot, whichever CPU took the references.
- * Wakes the waiters when the last reference goes during run-down.
+ * Counts on the current CPU, whichever CPU took the references, without a
+ * locked instruction while no run-down is in progress. During run-down it
+ * subtracts from the central count and wakes the waiters when the last
+ * reference goes; @ref may then be freed at once, so nothing of it is
+ * touched after that subtraction but the wake-up key.
  *
  * Context: any, hard interrupt included. Never blocks.
  */
 static inline void rundown_pcpu_release_many(struct rundown_pcpu *ref,
 					     unsigned long n)
 {
-	struct rundown_pcpu_slot *slot = __rundown_pcpu_this_slot(ref);
-	long count;
+	unsigned long state;
 
 	__rundown_dep_release(ref, n);
+	preempt_disable();
 	/*
-	 * Fully ordered: the holder's accesses happen before the subtraction.
-	 * The slot is one location, so either the waiter's marking exchange
-	 * (rundown_pcpu_fold()) comes after this subtraction and carries it
-	 * into @ref->dead, or it came before and this release sees the mark
-	 * and takes its references off @ref->dead itself. What it left in the
-	 * marked slot is never read again.
+	 * [A] No ordering of its own: a counter update ends its section
+	 * before the fence returns; past the flag, the slow path's fully
+	 * ordered subtraction orders the holder's accesses.
 	 */
-	count = atomic_long_sub_return((long)n * RUNDOWN_BIAS, &slot->count);
-	if (unlikely(count & RUNDOWN_DYING))
-		__rundown_pcpu_release_slow(ref, n);
+	state = READ_ONCE(ref->state);
+	if (likely(!(state & BIT(RUNDOWN_PCPU_DYING)))) {
+		__rundown_pcpu_add(ref, state, -(long)n);
+		preempt_enable();
+		return;
+	}
+	preempt_enable();
+	__rundown_pcpu_release_slow(ref, n);
 }
 
 /**

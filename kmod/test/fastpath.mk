@@ -1,0 +1,12 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# check-fastpath: the cache-aware acquire and release, as a caller's module
+# gets them (out-of-line copies in rundown_test.ko, built against KDIR),
+# hold no locked instruction, no exchange with memory and no fence.
+
+CHECK_SUITES += fastpath
+.PHONY: check-fastpath
+check-fastpath: module
+	@mkdir -p $(RESULTS)
+	@sh $(ROOT)/kmod/test/check-fastpath.sh $(RESULTS)/fastpath.count \
+		$(ROOT)/kmod/test/rundown_test.ko
