@@ -28,7 +28,8 @@
  *   owner tears object A down: does A's teardown wait for B's holder?
  * - BATCH: the owner tears down @objects objects at once: each one by one,
  *   or with the mechanism's batch wait where it has one (one grace period
- *   for all of them, percpu_ref's kills before the waits).
+ *   for all of them, percpu_ref's kills before the waits,
+ *   rundown_pcpu_wait_many()'s one fence).
  *
  * The protected object of READ, TEARDOWN and REPLACE is one of two
  * payloads published through a pointer. Tearing down poisons the old one,
@@ -129,6 +130,7 @@ struct bench_ctx {
 	unsigned int nr_objs;
 	unsigned int nr_inited;
 	struct srcu_struct srcu;
+	struct rundown_pcpu **pcpu_refs;	/* rundown_pcpu_many's */
 	bool domain_inited;
 
 	/* the owner's results */
@@ -425,12 +427,34 @@ static void rundown_pcpu_b_revive(struct bench_ctx *ctx, struct bench_obj *obj)
 BENCH_LOOP_FNS(rundown_pcpu)
 
 /*
- * rundown_pcpu_many (to come with issue 14): BATCH only, the objects run
- * down by one rundown_pcpu_wait_many() over their refs instead of one
- * rundown_pcpu_wait() each. Its entry in bench_ops[] is the rundown_pcpu
- * one with .workloads = BIT(RUNDOWN_BENCH_BATCH) and a .teardown_many that
- * calls rundown_pcpu_wait_many(); its id RUNDOWN_BENCH_RUNDOWN_PCPU_MANY.
+ * rundown_pcpu_many: BATCH only, the objects run down together by one
+ * rundown_pcpu_wait_many() (one fence) instead of one rundown_pcpu_wait()
+ * each. The array of their refs is made before the run.
  */
+static int rundown_pcpu_many_b_domain_init(struct bench_ctx *ctx)
+{
+	unsigned int i;
+
+	ctx->pcpu_refs = kvmalloc_array(ctx->nr_objs, sizeof(*ctx->pcpu_refs),
+					GFP_KERNEL);
+	if (!ctx->pcpu_refs)
+		return -ENOMEM;
+	for (i = 0; i < ctx->nr_objs; i++)
+		ctx->pcpu_refs[i] = &ctx->objs[i].rundown_pcpu;
+	return 0;
+}
+
+static void rundown_pcpu_many_b_domain_exit(struct bench_ctx *ctx)
+{
+	kvfree(ctx->pcpu_refs);
+}
+
+static void rundown_pcpu_many_b_teardown_many(struct bench_ctx *ctx,
+					      struct bench_obj *objs,
+					      unsigned int n)
+{
+	rundown_pcpu_wait_many(ctx->pcpu_refs, n);
+}
 
 /* ---- percpu_ref ------------------------------------------------------- */
 
@@ -762,7 +786,18 @@ static const struct bench_ops bench_ops[RUNDOWN_BENCH_NR_MECHS] = {
 		.teardown = rundown_pcpu_b_teardown,
 		.revive = rundown_pcpu_b_revive,
 	},
-	/* [RUNDOWN_BENCH_RUNDOWN_PCPU_MANY]: see rundown_pcpu_many above. */
+	[RUNDOWN_BENCH_RUNDOWN_PCPU_MANY] = {
+		.name = "rundown_pcpu_many", .workloads = BENCH_W(BATCH),
+		.may_sleep = true,
+		.domain_init = rundown_pcpu_many_b_domain_init,
+		.domain_exit = rundown_pcpu_many_b_domain_exit,
+		.init = rundown_pcpu_b_init, .exit = rundown_pcpu_b_exit,
+		.acquire = rundown_pcpu_b_acquire,
+		.release = rundown_pcpu_b_release, .read = rundown_pcpu_b_read,
+		.teardown = rundown_pcpu_b_teardown,
+		.teardown_many = rundown_pcpu_many_b_teardown_many,
+		.revive = rundown_pcpu_b_revive,
+	},
 	[RUNDOWN_BENCH_PERCPU_REF] = {
 		.name = "percpu_ref", .workloads = BENCH_W_HANDOFF,
 		.may_sleep = true, .init = percpu_ref_b_init,

@@ -1219,6 +1219,26 @@ TEST_F(rd, bench_call_rcu)
 	bench_expect_common(_metadata, &b);
 }
 
+/* rundown_pcpu_wait_many() over a batch; the mechanism runs nothing else. */
+TEST_F(rd, bench_pcpu_many)
+{
+	struct rundown_ioc_bench b;
+
+	bench_args_for(&b, variant->variant, RUNDOWN_BENCH_BATCH);
+	b.mech = RUNDOWN_BENCH_RUNDOWN_PCPU_MANY;
+	ASSERT_EQ(0, rd_bench(self->fd, &b));
+	EXPECT_EQ(3, b.samples_done);
+	EXPECT_EQ(3, b.replacements);
+	bench_expect_common(_metadata, &b);
+
+	bench_args(&b, variant->variant);
+	b.mech = RUNDOWN_BENCH_RUNDOWN_PCPU_MANY;
+	EXPECT_EQ(-EOPNOTSUPP, rd_bench(self->fd, &b));
+	bench_args_for(&b, variant->variant, RUNDOWN_BENCH_TEARDOWN);
+	b.mech = RUNDOWN_BENCH_RUNDOWN_PCPU_MANY;
+	EXPECT_EQ(-EOPNOTSUPP, rd_bench(self->fd, &b));
+}
+
 /* Hand-off needs releases from any context; batch is not for percpu_rwsem. */
 TEST_F(rd, bench_unsupported)
 {

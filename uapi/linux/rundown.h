@@ -189,7 +189,8 @@ struct rundown_ioc_query {
 #define RUNDOWN_BENCH_REFCOUNT		9	/* refcount_inc_not_zero/dec; wait for zero */
 #define RUNDOWN_BENCH_NONE		10	/* the same loops, no synchronisation */
 #define RUNDOWN_BENCH_CALL_RCU		11	/* rcu_read_lock/unlock; call_rcu, wait for it */
-#define RUNDOWN_BENCH_NR_MECHS		12
+#define RUNDOWN_BENCH_RUNDOWN_PCPU_MANY	12	/* BATCH only: rundown_pcpu_wait_many() */
+#define RUNDOWN_BENCH_NR_MECHS		13
 
 /* Workloads (struct rundown_ioc_bench.workload). */
 #define RUNDOWN_BENCH_READ	0	/* read-side throughput for @duration_ms */
@@ -217,7 +218,8 @@ struct rundown_ioc_query {
  * @mech: in, RUNDOWN_BENCH_<mechanism>; -EOPNOTSUPP for a workload the
  *        mechanism cannot run (HANDOFF where the release must come from
  *        the acquiring context: RCU, SRCU, the rwsems; BATCH for
- *        percpu_rwsem, which waits for one grace period per object)
+ *        percpu_rwsem, which waits for one grace period per object;
+ *        anything but BATCH for RUNDOWN_PCPU_MANY)
  * @workload: in, RUNDOWN_BENCH_<workload>
  * @threads: in, READ: readers, 1..CPUs; HANDOFF: acquirer+releaser
  *           threads, even, 2..CPUs; TEARDOWN: readers, 0..CPUs-1;

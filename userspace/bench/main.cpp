@@ -129,8 +129,9 @@ using namespace rdbench;
 
 // The in-kernel mechanisms, by uapi id.
 const char* const kernel_mechs[RUNDOWN_BENCH_NR_MECHS] = {
-	"rundown", "rundown_pcpu", "percpu_ref", "srcu",     "srcu_exp", "rcu",
-	"rcu_exp", "rwsem",        "percpu_rwsem", "refcount", "none",   "call_rcu",
+	"rundown", "rundown_pcpu", "percpu_ref",   "srcu",     "srcu_exp", "rcu",
+	"rcu_exp", "rwsem",        "percpu_rwsem", "refcount", "none",     "call_rcu",
+	"rundown_pcpu_many",
 };
 static_assert(kNrWorkloads == RUNDOWN_BENCH_NR_WORKLOADS);
 

@@ -219,7 +219,7 @@ END {
 			cell(r, 4, a[4] > 0 ? hu(a[4]) : "-")
 			if (mode == "text") print m, a[1], a[2], a[3] > (OUT "/data/batch-" se[1] "-" se[2] ".dat")
 		}
-		tbl_end("One by one, except: one synchronize_rcu/srcu for all, every percpu_ref kill before the waits, one call_rcu each until the last callback ran.")
+		tbl_end("One by one, except: one synchronize_rcu/srcu for all, every percpu_ref kill before the waits, one call_rcu each until the last callback ran, and rundown_pcpu_many: one rundown_pcpu_wait_many() (one fence) for all.")
 	}
 }
 # The README: one table per workload, the host (userspace) columns beside
@@ -306,7 +306,8 @@ function pick(k, w, m, x,   a, v) {
 	if (w == "read") { v = rd[k, m, x]; if (v == "") return ""; split(v, a, " "); split(rd[k, "none", x], z, " "); return num(a[1] - z[1] < 0 ? 0 : a[1] - z[1]) " ns" }
 	if (w == "td") v = td[k, m, x]
 	else if (w == "iso") v = iso[k, m]
-	else if (w == "ba") { v = ba[k, m]; if (v == "") return ""; split(v, a, " "); return hu(a[1] / nobj[k]) }
+	else if (w == "ba") { if ((k, m "_many") in ba) m = m "_many"
+		v = ba[k, m]; if (v == "") return ""; split(v, a, " "); return hu(a[1] / nobj[k]) }
 	if (v == "") return ""
 	split(v, a, " "); return hu(a[1])
 }
@@ -325,7 +326,7 @@ function decide(   i, n, row, hm, km, hr, kr) {
 		"rwsem / std::shared_mutex|shared_mutex|rwsem|trylock fails while a writer holds (rwsem: or waits)|none\n" \
 		"refcount_t / atomic count|atomic_ref|refcount|only at zero: readers can keep it alive|none", rows, "\n")
 	hr = rth["user@host", rth["user@host", "n"]]; kr = rth["kernel@vm", rth["kernel@vm", "n"]]
-	printf "\n**Which to use**, host (userspace) / VM kernel. Read: net of none at all CPUs (%s / %s threads); teardown p50 with no readers and with readers; isolation: A'"'"'s teardown while B is held; batch: per object of %s. Numbers from the tables above; in the VM only compare like with like.\n\n", hr, kr, nobj["user@host"] != "" ? nobj["user@host"] : nobj["kernel@vm"]
+	printf "\n**Which to use**, host (userspace) / VM kernel. Read: net of none at all CPUs (%s / %s threads); teardown p50 with no readers and with readers; isolation: A'"'"'s teardown while B is held; batch: per object of %s (with a batch wait where there is one). Numbers from the tables above; in the VM only compare like with like.\n\n", hr, kr, nobj["user@host"] != "" ? nobj["user@host"] : nobj["kernel@vm"]
 	print "| mechanism | read | teardown, no readers | with readers | isolation | batch, per object | acquire refused | registration |"
 	print "|---|---:|---:|---:|---:|---:|---|---|"
 	for (i = 1; i <= n; i++) {
