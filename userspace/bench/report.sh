@@ -235,10 +235,12 @@ function readme(   side, k, c, r, i, m, t, tt, any, pp, a, x, y) {
 	tbl_start("**Read side**: ns per acquire+release pair per thread, median [min-max] over the repetitions, and net of `none` (* where the loop is half the cost or more)")
 	cell(1, 1, "mechanism"); c = 1
 	for (side = 1; side <= 2; side++) { k = side == 1 ? H : K; for (t = 1; t <= rth[k, "n"]; t++) cell(1, ++c, label(k) " " rth[k, t] " thr") }
-	for (r = 1; r <= nrow; r++) { m = rowm[r]; cell(r + 1, 1, m); c = 1
+	r = 1
+	for (i = 1; i <= nrow; i++) { m = rowm[i]; if (!((H, m, rth[H, 1]) in rd) && !((K, m, rth[K, 1]) in rd)) continue
+		cell(++r, 1, m); c = 1
 		for (side = 1; side <= 2; side++) { k = side == 1 ? H : K
 			for (t = 1; t <= rth[k, "n"]; t++) { tt = rth[k, t]
-				cell(r + 1, ++c, m == "none" ? cost(rd[k, m, tt], "") : cost(rd[k, m, tt], rd[k, "none", tt])) } } }
+				cell(r, ++c, m == "none" ? cost(rd[k, m, tt], "") : cost(rd[k, m, tt], rd[k, "none", tt])) } } }
 	tbl_end("")
 
 	tbl_start("**Hand-off**: ns per reference acquired on one CPU and released on another (net of `none`: the ring alone); only where a release may come from another context")
