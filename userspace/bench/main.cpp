@@ -402,14 +402,14 @@ int main(int argc, char** argv)
 	const unsigned r = readers < 0 ? n - 1 : unsigned(readers);
 	for (unsigned t : tlist) {
 		if (!t || (t > n && !over)) {
-			std::fprintf(stderr, "rundown_bench: %u read threads on %u CPUs: 1..%u, or --oversubscribe\n",
+			std::fprintf(stderr, "rundown_bench: %u read threads on %u CPUs: 1..%u, or --oversubscribe (BENCH_OVERSUBSCRIBE=1)\n",
 				     t, n, n);
 			return 2;
 		}
 	}
 	if (r > n - 1 && !over) {
 		std::fprintf(stderr, "rundown_bench: %u readers beside the owner on %u CPUs: at most %u, "
-				     "or --oversubscribe\n", r, n, n - 1);
+				     "or --oversubscribe (BENCH_OVERSUBSCRIBE=1)\n", r, n, n - 1);
 		return 2;
 	}
 
