@@ -86,8 +86,6 @@
  * @id: global id, the index in rundown_objs
  * @variant: RUNDOWN_VARIANT_*
  * @total: references held through all files, plus acquires in progress
- * @held: references held through all files, without the acquires in
- *        progress: what COMPLETE, REINIT and QUERY look at
  * @nr_files: files attached
  * @waiters: waits in progress (incremented under @lock)
  * @lock: starting a wait against COMPLETE and REINIT; @completed
@@ -103,7 +101,6 @@ struct rundown_obj {
 	u32 id;
 	u32 variant;
 	atomic64_t total;
-	atomic64_t held;
 	atomic_t nr_files;
 	atomic_t waiters;
 	struct mutex lock;	/* wait start vs COMPLETE/REINIT; completed */
@@ -289,19 +286,6 @@ static bool rundown_obj_acquire(struct rundown_obj *obj, u64 n)
 	return true;
 }
 
-/*
- * Drop @n references a file held on @obj. @held goes first: once the
- * primitive reads drained, no file counts a reference in @held (see
- * rundown_ioc_settle()). @total goes last: it never drops below the
- * primitive's count, which it caps.
- */
-static void rundown_obj_drop(struct rundown_obj *obj, u64 n)
-{
-	atomic64_sub(n, &obj->held);
-	rundown_obj_release(obj, n);
-	atomic64_sub(n, &obj->total);
-}
-
 /* Reserve @n references in @obj->total, or false if over the limit. */
 static bool rundown_obj_reserve(struct rundown_obj *obj, u64 n)
 {
@@ -364,8 +348,10 @@ static void rundown_detach(struct rundown_attach *att)
 {
 	struct rundown_obj *obj = att->obj;
 
-	if (att->held)
-		rundown_obj_drop(obj, att->held);
+	if (att->held) {
+		rundown_obj_release(obj, att->held);
+		atomic64_sub(att->held, &obj->total);
+	}
 	atomic_dec(&obj->nr_files);
 	kfree(att);
 	rundown_obj_put(obj);
@@ -601,14 +587,6 @@ static long rundown_ioc_acquire(struct rundown_file *rf, void __user *argp)
 		ret = -ESHUTDOWN;
 		goto out_unlock;
 	}
-	/*
-	 * A COMPLETE or REINIT waiting for the waits in progress must learn
-	 * that a reference is held (one that won against the start of
-	 * run-down): fully ordered before the wait-queue check, pairs with
-	 * prepare_to_wait() in rundown_ioc_settle().
-	 */
-	if (atomic64_add_return(args.count, &obj->held) == args.count)
-		wake_up_var(&obj->waiters);
 	att->held += args.count;
 out_unlock:
 	mutex_unlock(&rf->lock);
@@ -635,7 +613,9 @@ static long rundown_ioc_release(struct rundown_file *rf, void __user *argp)
 		ret = -EINVAL;
 		goto out_unlock;
 	}
-	rundown_obj_drop(att->obj, args.count);
+	/* The primitive first: @total never drops below its count. */
+	rundown_obj_release(att->obj, args.count);
+	atomic64_sub(args.count, &att->obj->total);
 	att->held -= args.count;
 out_unlock:
 	mutex_unlock(&rf->lock);
@@ -718,9 +698,32 @@ out_put:
 }
 
 /*
+ * Nothing is held through any file, yet @obj is not drained: a cache-aware
+ * run-down is between its flag and its hand-over (the first waiter's
+ * fence, one grace period). Wait for it to drain rather than fail, so that
+ * COMPLETE and REINIT work as soon as the last reference is released.
+ * Acquires fail meanwhile, so nothing can be taken again. Killable.
+ */
+static int rundown_obj_finish_fence(struct rundown_obj *obj)
+{
+	long left;
+
+	lockdep_assert_held(&obj->lock);
+	if (rundown_obj_drained(obj) || !rundown_obj_dying(obj) ||
+	    atomic64_read(&obj->total))
+		return 0;
+	if (obj->variant == RUNDOWN_VARIANT_PCPU)
+		left = rundown_pcpu_wait_killable_timeout(&obj->pcpu,
+							  MAX_SCHEDULE_TIMEOUT);
+	else
+		left = rundown_wait_killable_timeout(&obj->ref, MAX_SCHEDULE_TIMEOUT);
+	return left < 0 ? -EINTR : 0;
+}
+
+/*
  * COMPLETE (@reinit false) and REINIT (@reinit true): both act only on an
- * object run down with no reference left, once the waits in progress have
- * returned, under @obj->lock so that no wait starts meanwhile.
+ * object run down with no reference left, under @obj->lock so that no wait
+ * starts meanwhile.
  */
 static long rundown_ioc_settle(struct rundown_file *rf, void __user *argp,
 			       bool reinit)
@@ -739,32 +742,10 @@ static long rundown_ioc_settle(struct rundown_file *rf, void __user *argp,
 	ret = mutex_lock_killable(&obj->lock);
 	if (ret)
 		goto out_put;
-	if (!rundown_obj_dying(obj)) {
-		ret = -EBUSY;
-		goto out_unlock;
-	}
-	/*
-	 * Let the waits in progress leave first (new ones cannot start while
-	 * we hold @obj->lock), unless a file holds references: then they will
-	 * not, and this fails at once. With nothing held they return at once,
-	 * but only once the first of them has done its part of run-down: until
-	 * the cache-aware variant's fence and sweep are over, its count does
-	 * not read drained, though the last reference is gone. @held, not
-	 * @total: the acquires in progress fail on a dying object, and must
-	 * not make this fail. The primitive's reinit must not race with its
-	 * waits either.
-	 */
-	ret = wait_var_event_killable(&obj->waiters,
-				      !atomic_read(&obj->waiters) ||
-				      atomic64_read(&obj->held));
+	ret = rundown_obj_finish_fence(obj);
 	if (ret)
 		goto out_unlock;
-	/*
-	 * Held (the wait above ended on @held), or a release still under way
-	 * with no wait in progress. Once drained, no file counts a reference:
-	 * rundown_obj_drop() lowers @held before releasing.
-	 */
-	if (atomic_read(&obj->waiters) || !rundown_obj_drained(obj)) {
+	if (!rundown_obj_drained(obj)) {
 		ret = -EBUSY;
 		goto out_unlock;
 	}
@@ -776,6 +757,16 @@ static long rundown_ioc_settle(struct rundown_file *rf, void __user *argp,
 		WRITE_ONCE(obj->completed, true);
 		goto out_unlock;
 	}
+	/*
+	 * The primitive's reinit must not race with its waits. Waits already
+	 * in progress on a drained object return without sleeping again (or
+	 * were woken by the last release), and new ones cannot start while we
+	 * hold @obj->lock: let the ones in progress leave.
+	 */
+	ret = wait_var_event_killable(&obj->waiters,
+				      !atomic_read(&obj->waiters));
+	if (ret)
+		goto out_unlock;
 	if (obj->variant == RUNDOWN_VARIANT_PCPU)
 		rundown_pcpu_reinit(&obj->pcpu);
 	else
@@ -814,7 +805,7 @@ static long rundown_ioc_query(struct rundown_file *rf, void __user *argp)
 	if (READ_ONCE(obj->completed))
 		args.state |= RUNDOWN_STATE_COMPLETED;
 	args.held_by_file = att->held;
-	args.held_total = atomic64_read(&obj->held);
+	args.held_total = atomic64_read(&obj->total);
 	args.nr_files = atomic_read(&obj->nr_files);
 	args.uid = from_kuid_munged(current_user_ns(), obj->uid);
 	args.gid = from_kgid_munged(current_user_ns(), obj->gid);

@@ -420,8 +420,15 @@ EXPORT_SYMBOL_GPL(__rundown_pcpu_init);
 void __rundown_pcpu_init_buffer(struct rundown_pcpu *ref, size_t size,
 				const char *name, struct lock_class_key *key)
 {
-	if (WARN_ON_ONCE(size < rundown_pcpu_size()))
+	if (WARN_ON_ONCE(size < rundown_pcpu_size())) {
+		/* Leave a handle that fails acquires and that exit() ignores. */
+		if (size >= sizeof(*ref)) {
+			ref->slots = NULL;
+			ref->state = BIT(RUNDOWN_PCPU_DYING);
+			atomic_long_set(&ref->central, 0);
+		}
 		return;
+	}
 	ref->slots = PTR_ALIGN((void *)(ref + 1), SMP_CACHE_BYTES);
 	ref->state = 0;
 	rundown_pcpu_dep_init(ref, name, key);
@@ -443,15 +450,23 @@ static bool rundown_pcpu_drained(void *data)
 	return !atomic_long_read_acquire(&ref->central);
 }
 
-static void rundown_pcpu_over_released(struct rundown_pcpu *ref, long left)
+static void rundown_pcpu_over_released(struct rundown_pcpu *ref, long left,
+				       const char *when)
 {
-	WARN_ONCE(1, "rundown_pcpu_release(%p): %ld reference(s) more released than acquired\n",
-		  ref, -left);
+	pr_err_ratelimited("rundown_pcpu_release(%p): %ld reference(s) more released than acquired (%s)\n",
+			   ref, -left, when);
+	WARN_ON_ONCE(1);
 }
 
 /*
  * The sweep and the hand-over, by the first waiter after the fence: no
  * section updates a counter any more ([C]), so one pass reads them all.
+ *
+ * A negative result means that releases without an acquire landed in the
+ * counters while the reference was live: the modular sum cannot tell how
+ * many references are really still held, so @central stays negative and
+ * the waits never return, rather than return while one may still be held.
+ * The misuse is reported; the object must be considered leaked.
  */
 static void rundown_pcpu_hand_over(struct rundown_pcpu *ref)
 {
@@ -467,7 +482,7 @@ static void rundown_pcpu_hand_over(struct rundown_pcpu *ref)
 	if (!left)
 		wake_up_var(&ref->central);
 	else if (unlikely(left < 0))
-		rundown_pcpu_over_released(ref, left);
+		rundown_pcpu_over_released(ref, left, "found by the sweep");
 }
 
 /**
@@ -493,10 +508,17 @@ void __rundown_pcpu_release_slow(struct rundown_pcpu *ref, unsigned long n)
 	 */
 	long left = atomic_long_sub_return((long)n, &ref->central);
 
-	if (!left)
+	if (!left) {
 		wake_up_var(&ref->central);
-	else if (unlikely(left < 0))
-		rundown_pcpu_over_released(ref, left);
+	} else if (unlikely(left < 0)) {
+		/*
+		 * Below zero, @central is past the hand-over and exact: this
+		 * release took more than was held. Undo it, as the plain
+		 * variant does, so that the count stays true.
+		 */
+		rundown_pcpu_over_released(ref, left, "undone");
+		atomic_long_add((long)n, &ref->central);
+	}
 }
 EXPORT_SYMBOL_GPL(__rundown_pcpu_release_slow);
 
@@ -511,10 +533,12 @@ static bool rundown_pcpu_start(struct rundown_pcpu *ref)
 }
 
 /*
- * The fence. Every preemption-disabled section that began before it has
- * ended, its counter update visible to us, and every later section sees
- * the flag ([C]). Bounded (no sleep waits on another task), so killable
- * and timed waits need not interrupt it.
+ * The fence. Every preemption-disabled section has either ended, its
+ * counter update visible to us, or sees the flag ([C]). It is not
+ * interruptible: a killable or timed wait honours its signal or timeout
+ * once the fence has passed. It lasts one expedited grace period, which
+ * also waits for tasks preempted inside rcu_read_lock() on PREEMPT_RCU
+ * kernels, and is a normal grace period on PREEMPT_RT.
  */
 static void rundown_pcpu_fence(void)
 {
@@ -540,7 +564,8 @@ static long __rundown_pcpu_wait(struct rundown_pcpu *ref, unsigned int state,
  * The first waiter pays one expedited RCU grace period, then reads every
  * possible CPU's counter once; later waiters only wait. With several
  * concurrent waiters, the object may be freed only once every one of
- * them has returned.
+ * them has returned. If releases without an acquire were made while the
+ * reference was live, the first waiter reports it and no wait returns.
  *
  * Context: process context, may sleep (uninterruptibly). Not from an RCU
  * read-side critical section, nor with preemption disabled.
@@ -555,8 +580,8 @@ EXPORT_SYMBOL_GPL(rundown_pcpu_wait);
  * rundown_pcpu_wait_killable - rundown_pcpu_wait() that a fatal signal interrupts
  * @ref: the cache-aware reference
  *
- * The fence is not interrupted (it takes microseconds); the sleep after it
- * is.
+ * The fence is not interrupted (one grace period, see rundown_pcpu_wait());
+ * the sleep after it is.
  *
  * Context: process context, may sleep.
  * Return: 0 once run down, or -EINTR (run-down stays in progress).
@@ -620,9 +645,13 @@ void rundown_pcpu_wait_many(struct rundown_pcpu *const *refs, unsigned int n)
 	bool fence = false;
 
 	/*
-	 * Mark the references whose flag this call set: it owes them the
-	 * sweep after the fence. Other waiters never touch the mark, and
-	 * reinit (which clears it) cannot run before they are drained.
+	 * Mark the references whose flag this call set: the sweep after the
+	 * fence is owed to them, exactly once. Single waits never look at the
+	 * mark. A concurrent wait_many() on the same reference may clear it
+	 * and do the sweep itself after its own fence: still sound, as that
+	 * call set nothing but saw the flag set before its fence began, so
+	 * its grace period covers every section the flag missed. Reinit
+	 * (which clears the mark) cannot run before both returned.
 	 */
 	for (i = 0; i < n; i++) {
 		if (rundown_pcpu_start(refs[i])) {

@@ -8,8 +8,9 @@
 # For each variant (plain, cache-aware): load the filter, load the antivirus
 # (engine upgraded every 2 ms), let the filter's threads call it, unload the
 # antivirus while they run, load it again, unload everything. The filter's
-# counters must show scans, upgrades, no dead engine ever touched, scans
-# refused while the antivirus is gone and resumed when it is back.
+# counters must show scans, upgrades, no dead engine ever touched, no scan
+# refused while an engine is registered (upgrades included), scans refused
+# while the antivirus is gone and resumed when it is back.
 #
 # Prints one line per check and, last, exactly one line
 #   av-scenario: <passed> passed, <failed> failed
@@ -75,12 +76,19 @@ run_variant() {
 	else
 		not_ok "cache_aware=$v: load the provider (replace_ms=2)"
 	fi
+	sleep 0.2
+	s0=$(stats)
 	sleep "$AV_RUN_S"
 	s=$(stats)
+	echo "# engine registered: $s0"
 	echo "# after ${AV_RUN_S}s with upgrades: $s"
 	check "cache_aware=$v: calls > 0" [ "$(field calls "$s")" -gt 0 ]
 	check "cache_aware=$v: engine upgraded under callers (replacements > 1)" \
-		[ "$(field replacements "$s")" -gt 1 ]
+		[ "$(field replacements "$s")" -gt "$(field replacements "$s0")" ]
+	check "cache_aware=$v: no scan refused during upgrades" \
+		[ "$(field refused "$s")" = "$(field refused "$s0")" ]
+	check "cache_aware=$v: refused_registered == 0" \
+		[ "$(field refused_registered "$s")" = 0 ]
 	check "cache_aware=$v: violations == 0" \
 		[ "$(field violations "$s")" = 0 ]
 
@@ -108,6 +116,8 @@ run_variant() {
 		[ "$(field calls "$s3")" -gt "$(field calls "$s2")" ]
 	check "cache_aware=$v: violations == 0 at the end" \
 		[ "$(field violations "$s3")" = 0 ]
+	check "cache_aware=$v: refused_registered == 0 at the end" \
+		[ "$(field refused_registered "$s3")" = 0 ]
 
 	check "cache_aware=$v: unload the provider" rmmod rundown_av_provider
 	check "cache_aware=$v: unload the consumer" rmmod rundown_av_consumer

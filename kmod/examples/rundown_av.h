@@ -4,10 +4,11 @@
  * (rundown_av_consumer.ko) that scans I/O with whatever antivirus engine is
  * registered, and an antivirus (rundown_av_provider.ko) that registers one.
  *
- * The filter owns the registration point and guards it with run-down
- * protection; the antivirus owns the engine, its code and its data. Once
- * av_unregister_engine() returns, no filter thread is inside the engine, so
- * the antivirus may free it, replace it, or unload.
+ * The filter owns the registration point and guards it with a
+ * rundown-protected pointer; the antivirus owns the engine, its code and
+ * its data. Once av_replace_engine() or av_unregister_engine() returns, no
+ * filter thread is inside the old engine, so the antivirus may free it or
+ * unload. Upgrading with av_replace_engine() refuses no scan.
  */
 #ifndef _RUNDOWN_AV_H
 #define _RUNDOWN_AV_H
@@ -23,7 +24,7 @@ struct av_engine;
  * struct av_engine_ops - what the filter calls in the engine
  * @scan: scan @len bytes at @buf; returns a verdict (here a checksum).
  *        Called from many threads at once, never after the engine was
- *        unregistered.
+ *        replaced or unregistered.
  */
 struct av_engine_ops {
 	u32 (*scan)(struct av_engine *engine, const void *buf, size_t len);
@@ -45,6 +46,7 @@ struct av_engine {
 };
 
 int av_register_engine(struct av_engine *engine);
+int av_replace_engine(struct av_engine *old, struct av_engine *new);
 int av_unregister_engine(struct av_engine *engine);
 
 #endif /* _RUNDOWN_AV_H */

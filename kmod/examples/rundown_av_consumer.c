@@ -3,22 +3,26 @@
  * Example: a file-system filter that scans I/O with a pluggable antivirus
  * engine, the scenario NT's run-down protection was made for.
  *
- * This module owns the registration point: one engine pointer guarded by
- * run-down protection, and the exported av_register_engine() and
- * av_unregister_engine(). A few kernel threads stand for the I/O paths:
- * each takes a reference, calls the engine, releases. Taking the reference
- * never blocks; when it fails (no engine, or one being replaced) the I/O
- * goes through unscanned. The engine's owner, rundown_av_provider.ko,
- * replaces its engine every few milliseconds and may unload at any time:
- * av_unregister_engine() runs the protection down, so when it returns no
- * thread is inside the engine and the provider may free it.
+ * This module owns the registration point: one engine pointer guarded by a
+ * rundown-protected pointer (<linux/rundown_ptr.h>), and the exported
+ * av_register_engine(), av_replace_engine() and av_unregister_engine(). A
+ * few kernel threads stand for the I/O paths: each gets the engine, calls
+ * it, puts it. Getting it never blocks; it fails only while no engine is
+ * registered, and then the I/O goes through unscanned. Upgrading the engine
+ * refuses nobody: the new engine is published before the old one is run
+ * down, so a thread that races the upgrade gets the new one, and
+ * av_replace_engine() returns once the last thread inside the old engine
+ * has left it. The engine's owner, rundown_av_provider.ko, upgrades its
+ * engine every few milliseconds this way and may unload at any time:
+ * av_unregister_engine() retires the pointer, so when it returns no thread
+ * is inside the engine and the provider may free it.
  *
  * No lock is taken on the I/O path and no module reference either: the
- * run-down wait in av_unregister_engine() is what keeps the provider's code
- * and data alive while a thread is inside them.
+ * run-down in av_replace_engine() and av_unregister_engine() is what keeps
+ * the provider's code and data alive while a thread is inside them.
  *
  * Parameters: threads (I/O threads, bound round-robin to the online CPUs),
- * cache_aware (use struct rundown_pcpu rather than struct rundown_ref).
+ * cache_aware (use struct rundown_ptr_pcpu rather than struct rundown_ptr).
  * Read-only counters: /sys/module/rundown_av_consumer/parameters/stats.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -45,16 +49,22 @@ module_param(cache_aware, bool, 0444);
 MODULE_PARM_DESC(cache_aware, "use the cache-aware variant (default 1)");
 
 /*
- * The registration point. @avc_engine is written only while the protection
- * is run down (no holder), and read only by holders: the protection itself
- * orders the two, so it needs neither a lock nor READ_ONCE(). Only one of
- * the two variants is in use, chosen at load time.
+ * The registration point: the engine, published through one of the two
+ * forms of rundown-protected pointer, chosen at load time. Only one
+ * replacer at a time may publish, replace or retire: avc_lock.
  */
-static struct av_engine *avc_engine;
-static struct rundown_ref avc_ref = RUNDOWN_REF_INIT_DEAD(avc_ref);
-static struct rundown_pcpu avc_pcpu;
+static struct rundown_ptr avc_ptr = RUNDOWN_PTR_INIT(avc_ptr);
+static struct rundown_ptr_pcpu avc_ptr_pcpu;
 static DEFINE_MUTEX(avc_lock);		/* serialises (un)registration */
 static unsigned long avc_replacements;	/* engines registered, under avc_lock */
+
+/*
+ * Bumped under avc_lock when an engine has been registered (odd: one is
+ * registered) and before one is unregistered (even): the I/O threads read
+ * it around each get to tell a refusal while an engine was registered all
+ * along, which must never happen, from one while there was none.
+ */
+static unsigned long avc_registered;
 
 /*
  * One I/O thread and its counters, on its own cache line. Static, so that
@@ -64,60 +74,76 @@ static struct avc_thread {
 	struct task_struct *task;
 	unsigned long calls;		/* scans done through the engine */
 	unsigned long refused;		/* I/O let through: no engine */
+	unsigned long refused_registered; /* ... while one was: must stay 0 */
 	unsigned long violations;	/* dead engine touched: must stay 0 */
 } ____cacheline_aligned_in_smp avc_threads[AVC_MAX_THREADS];
 
+static struct av_engine *avc_get(unsigned int *token)
+{
+	return cache_aware ? rundown_ptr_pcpu_get(&avc_ptr_pcpu, token) :
+			     rundown_ptr_get(&avc_ptr, token);
+}
+
+static void avc_put(unsigned int token)
+{
+	if (cache_aware)
+		rundown_ptr_pcpu_put(&avc_ptr_pcpu, token);
+	else
+		rundown_ptr_put(&avc_ptr, token);
+}
+
+static struct av_engine *avc_published(void)
+{
+	return cache_aware ? rundown_ptr_pcpu_published(&avc_ptr_pcpu) :
+			     rundown_ptr_published(&avc_ptr);
+}
+
 /*
- * Each I/O thread releases what it acquired, in the same call: the _owned
- * forms say so, and lockdep then checks the bracket (a wait inside it
- * would never end).
+ * Publish @engine (NULL: retire); returns the engine it replaced once no
+ * thread is inside it. Called under avc_lock only, so it cannot find
+ * another replacer running, and never leaves an old engine behind (it is
+ * not interruptible): it cannot fail.
  */
-static bool avc_acquire(void)
+static struct av_engine *avc_replace(struct av_engine *engine)
 {
-	return cache_aware ? rundown_pcpu_acquire_owned(&avc_pcpu) :
-			     rundown_acquire_owned(&avc_ref);
+	void *old;
+
+	lockdep_assert_held(&avc_lock);
+	old = cache_aware ? rundown_ptr_pcpu_replace(&avc_ptr_pcpu, engine) :
+			    rundown_ptr_replace(&avc_ptr, engine);
+	return WARN_ON_ONCE(IS_ERR(old)) ? NULL : old;
 }
 
-static void avc_release(void)
+/* Under avc_lock: an engine is registered (odd) or not (even) from now on. */
+static void avc_set_registered(void)
 {
-	if (cache_aware)
-		rundown_pcpu_release_owned(&avc_pcpu);
-	else
-		rundown_release_owned(&avc_ref);
+	/*
+	 * Release: the I/O threads that read the new value (acquire) see
+	 * the publication that came before.
+	 */
+	smp_store_release(&avc_registered, avc_registered + 1);
+	/*
+	 * Orders it before the retirement that may follow: pairs with the
+	 * smp_rmb() in avc_filter_io().
+	 */
+	smp_mb();
 }
 
-/* Fail new acquires, wait for the holders to leave: no one is inside. */
-static void avc_run_down(void)
+static bool avc_engine_live(const struct av_engine *engine)
 {
-	if (cache_aware) {
-		rundown_pcpu_wait(&avc_pcpu);
-		rundown_pcpu_completed(&avc_pcpu);
-	} else {
-		rundown_wait(&avc_ref);
-		rundown_completed(&avc_ref);
-	}
-}
-
-/* Live again: release ordering publishes what was written before. */
-static void avc_reinit(void)
-{
-	if (cache_aware)
-		rundown_pcpu_reinit(&avc_pcpu);
-	else
-		rundown_reinit(&avc_ref);
+	return engine && engine->magic == AV_ENGINE_MAGIC && engine->ops->scan;
 }
 
 /**
  * av_register_engine - make @engine the one the filter scans with
  * @engine: a fully set-up engine, magic %AV_ENGINE_MAGIC
  *
- * Publishes @engine, then reinitialises the run-down protection. The
- * reinitialisation has release semantics and every successful acquire has
- * acquire semantics, so every thread that gets in sees @engine and all the
- * caller wrote to it.
+ * Publishes @engine: every thread that gets it sees it set up, with all
+ * the caller wrote to it before (the publication has release semantics).
  *
  * Lifetime: @engine, and the code and data its ops use, must stay valid
- * until av_unregister_engine(@engine) has returned.
+ * until av_replace_engine() replaced it or av_unregister_engine(@engine)
+ * has returned.
  *
  * Context: process context, may sleep.
  * Return: 0; -EINVAL if @engine is not live; -EBUSY if an engine is
@@ -127,15 +153,15 @@ int av_register_engine(struct av_engine *engine)
 {
 	int err = 0;
 
-	if (engine->magic != AV_ENGINE_MAGIC || !engine->ops->scan)
+	if (!avc_engine_live(engine))
 		return -EINVAL;
 	mutex_lock(&avc_lock);
-	if (avc_engine) {
+	if (avc_published()) {
 		err = -EBUSY;
 		goto out_unlock;
 	}
-	avc_engine = engine;		/* first publish, */
-	avc_reinit();			/* then let the threads in */
+	WARN_ON_ONCE(avc_replace(engine));	/* nothing to replace */
+	avc_set_registered();
 	WRITE_ONCE(avc_replacements, avc_replacements + 1);
 out_unlock:
 	mutex_unlock(&avc_lock);
@@ -144,12 +170,47 @@ out_unlock:
 EXPORT_SYMBOL_GPL(av_register_engine);
 
 /**
+ * av_replace_engine - upgrade the registered engine without refusing a scan
+ * @old: the registered engine
+ * @new: its replacement, fully set up
+ *
+ * Publishes @new at once: scans that start from now on use it, scans that
+ * raced the upgrade may still use @old, and none is refused. Then sleeps
+ * until the last scan inside @old has returned.
+ *
+ * Lifetime: once it returns 0, no thread is or will be inside @old, which
+ * the caller may free; @new is registered as by av_register_engine().
+ *
+ * Context: process context, may sleep; never from within an engine's ops.
+ * Return: 0; -EINVAL if @new is not live; -ENOENT if @old is not the
+ * registered engine (then nothing was done).
+ */
+int av_replace_engine(struct av_engine *old, struct av_engine *new)
+{
+	int err = 0;
+
+	if (!avc_engine_live(new))
+		return -EINVAL;
+	mutex_lock(&avc_lock);
+	if (!old || old != avc_published()) {
+		err = -ENOENT;
+		goto out_unlock;
+	}
+	WARN_ON_ONCE(avc_replace(new) != old);
+	WRITE_ONCE(avc_replacements, avc_replacements + 1);
+out_unlock:
+	mutex_unlock(&avc_lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(av_replace_engine);
+
+/**
  * av_unregister_engine - withdraw @engine and wait until no one uses it
  * @engine: the registered engine
  *
- * Runs the protection down: from the start of the call, scans are refused
- * (the I/O goes through unscanned); then sleeps until every scan already
- * inside @engine has returned.
+ * Retires the pointer: from the start of the call, scans are refused (the
+ * I/O goes through unscanned); then sleeps until every scan already inside
+ * @engine has returned.
  *
  * Lifetime: once it returns 0, no thread is or will be inside @engine's
  * code or data: the caller may free @engine and its module may unload.
@@ -163,12 +224,12 @@ int av_unregister_engine(struct av_engine *engine)
 	int err = 0;
 
 	mutex_lock(&avc_lock);
-	if (!engine || engine != avc_engine) {
+	if (!engine || engine != avc_published()) {
 		err = -ENOENT;
 		goto out_unlock;
 	}
-	avc_run_down();
-	avc_engine = NULL;		/* no holder left: plain store */
+	avc_set_registered();		/* no longer, from now on */
+	WARN_ON_ONCE(avc_replace(NULL) != engine);
 out_unlock:
 	mutex_unlock(&avc_lock);
 	return err;
@@ -179,20 +240,29 @@ EXPORT_SYMBOL_GPL(av_unregister_engine);
 static void avc_filter_io(struct avc_thread *t, const void *buf, size_t len)
 {
 	struct av_engine *engine;
+	unsigned long before, after;
+	unsigned int token;
 
-	if (!avc_acquire()) {
+	/* Pairs with smp_store_release() in avc_set_registered(). */
+	before = smp_load_acquire(&avc_registered);
+	engine = avc_get(&token);
+	if (!engine) {
+		/* Pairs with smp_mb() in avc_set_registered(). */
+		smp_rmb();
+		after = READ_ONCE(avc_registered);
+		if (before == after && (before & 1))
+			WRITE_ONCE(t->refused_registered, t->refused_registered + 1);
 		WRITE_ONCE(t->refused, t->refused + 1);
 		return;
 	}
-	/* Until the release, the engine can be neither freed nor unloaded. */
-	engine = avc_engine;
+	/* Until the put, the engine can be neither freed nor unloaded. */
 	if (READ_ONCE(engine->magic) == AV_ENGINE_MAGIC)
 		engine->ops->scan(engine, buf, len);
 	/* The demo's check: the engine must still be alive after the call. */
 	if (READ_ONCE(engine->magic) != AV_ENGINE_MAGIC)
 		WRITE_ONCE(t->violations, t->violations + 1);
-	avc_release();
 	WRITE_ONCE(t->calls, t->calls + 1);
+	avc_put(token);
 }
 
 static int avc_thread_fn(void *data)
@@ -246,17 +316,18 @@ err_stop:
 
 static int avc_stats_get(char *buf, const struct kernel_param *kp)
 {
-	unsigned long calls = 0, refused = 0, violations = 0;
+	unsigned long calls = 0, refused = 0, refused_reg = 0, violations = 0;
 	unsigned int i;
 
 	for (i = 0; i < AVC_MAX_THREADS; i++) {
 		calls += READ_ONCE(avc_threads[i].calls);
 		refused += READ_ONCE(avc_threads[i].refused);
+		refused_reg += READ_ONCE(avc_threads[i].refused_registered);
 		violations += READ_ONCE(avc_threads[i].violations);
 	}
 	return scnprintf(buf, PAGE_SIZE,
-			 "calls=%lu refused=%lu violations=%lu replacements=%lu\n",
-			 calls, refused, violations,
+			 "calls=%lu refused=%lu refused_registered=%lu violations=%lu replacements=%lu\n",
+			 calls, refused, refused_reg, violations,
 			 READ_ONCE(avc_replacements));
 }
 
@@ -270,7 +341,7 @@ static const struct kernel_param_ops avc_stats_ops = {
 	.set = avc_stats_set,
 };
 module_param_cb(stats, &avc_stats_ops, NULL, 0444);
-MODULE_PARM_DESC(stats, "counters: calls refused violations replacements");
+MODULE_PARM_DESC(stats, "counters: calls refused refused_registered violations replacements");
 
 static int __init avc_init(void)
 {
@@ -279,17 +350,13 @@ static int __init avc_init(void)
 	if (!threads || threads > AVC_MAX_THREADS)
 		return -EINVAL;
 	/*
-	 * Born run down: every acquire fails until the first engine is
-	 * registered. The plain variant has a static initialiser for that;
-	 * the cache-aware one is run down right away, before anyone can
-	 * hold it, which returns at once.
+	 * Nothing published: every get fails until the first engine is
+	 * registered. The plain form has a static initialiser for that.
 	 */
 	if (cache_aware) {
-		err = rundown_pcpu_init(&avc_pcpu, GFP_KERNEL);
+		err = rundown_ptr_pcpu_init(&avc_ptr_pcpu, GFP_KERNEL);
 		if (err)
 			return err;
-		rundown_pcpu_wait(&avc_pcpu);
-		rundown_pcpu_completed(&avc_pcpu);
 	}
 	err = avc_start_threads();
 	if (err)
@@ -300,7 +367,7 @@ static int __init avc_init(void)
 
 err_exit_pcpu:
 	if (cache_aware)
-		rundown_pcpu_exit(&avc_pcpu);
+		rundown_ptr_pcpu_exit(&avc_ptr_pcpu);
 	return err;
 }
 
@@ -311,9 +378,9 @@ static void __exit avc_exit(void)
 	 * its engine: no thread can be inside it.
 	 */
 	avc_stop_threads();
-	WARN_ON_ONCE(avc_engine);
+	WARN_ON_ONCE(avc_published());
 	if (cache_aware)
-		rundown_pcpu_exit(&avc_pcpu);
+		rundown_ptr_pcpu_exit(&avc_ptr_pcpu);
 }
 
 module_init(avc_init);

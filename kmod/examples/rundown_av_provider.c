@@ -5,14 +5,16 @@
  *
  * At load the antivirus registers an engine: an ops table and private data
  * (a "signature database" its scan() reads). Every replace_ms milliseconds
- * it "upgrades" the engine: it unregisters the old one, which runs the
- * filter's protection down so that no thread is inside the old engine any
- * more, poisons and frees it, and registers a new version. At unload it
- * does the same without registering a new one, after which its code may go
- * away even though the filter's threads keep trying to call it.
+ * it "upgrades" the engine: it sets up a new version and hands it to the
+ * filter with av_replace_engine(), which publishes it at once (no scan is
+ * refused) and returns when no thread is inside the old engine any more;
+ * then it poisons and frees the old one. At unload it unregisters the
+ * engine, after which its code may go away even though the filter's
+ * threads keep trying to call it.
  *
  * Nothing here knows about run-down protection: the filter owns it, and
- * av_unregister_engine() returning is the whole contract.
+ * av_replace_engine() and av_unregister_engine() returning is the whole
+ * contract.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -110,13 +112,14 @@ static int avp_upgrade(void)
 
 	if (!new)
 		return -ENOMEM;
-	avp_engine_retire();
-	err = av_register_engine(&new->av);
+	err = av_replace_engine(&avp_engine->av, &new->av);
 	if (err) {
-		/* Someone else registered in between: stop upgrading. */
+		/* Ours was not the registered engine: keep it, drop the new. */
 		avp_engine_free(new);
 		return err;
 	}
+	/* No filter thread is inside the old engine, none can get it. */
+	avp_engine_free(avp_engine);
 	avp_engine = new;
 	return 0;
 }

@@ -33,8 +33,19 @@ struct rd {
 	struct rundown_pcpu pref;
 };
 
+/* Duration of each stress case in ms (module parameter). */
+extern unsigned int stress_ms;
+
 void t_nt_plain(struct rd *unused);
 void t_nt_cache_aware(struct rd *unused);
 void t_ool_fast_paths(struct rd *unused);
+
+/* rundown_test_ptr.c: the rundown-protected pointer, on r->pcpu's form */
+void t_ptr_basic(struct rd *r);
+void t_ptr_replace_waits(struct rd *r);
+void t_ptr_killable(struct rd *r);
+void t_ptr_stress_replace(struct rd *r);
+void t_ptr_stress_retire(struct rd *r);
+void m_ptr_two_replacers(struct rd *r);
 
 #endif /* _RUNDOWN_TEST_H */

@@ -28,7 +28,7 @@ static bool misuse;
 module_param(misuse, bool, 0444);
 MODULE_PARM_DESC(misuse, "Run the misuse cases (they WARN on purpose)");
 
-static unsigned int stress_ms = 400;
+unsigned int stress_ms = 400;
 module_param(stress_ms, uint, 0444);
 MODULE_PARM_DESC(stress_ms, "Duration of each stress case in ms");
 
@@ -1023,6 +1023,19 @@ static const struct test_case cases[] = {
 	{ "owned", t_owned },
 };
 
+/*
+ * The rundown-protected pointer's cases (rundown_test_ptr.c), on its two
+ * forms: struct rundown_ptr (plain) and struct rundown_ptr_pcpu, which
+ * allocates its generations (r->pcpu picks the form; r is otherwise unused).
+ */
+static const struct test_case ptr_cases[] = {
+	{ "ptr_basic", t_ptr_basic },
+	{ "ptr_replace_waits", t_ptr_replace_waits },
+	{ "ptr_killable", t_ptr_killable },
+	{ "ptr_stress_replace", t_ptr_stress_replace },
+	{ "ptr_stress_retire", t_ptr_stress_retire },
+};
+
 static void run_case(const char *name, void (*fn)(struct rd *r),
 		     enum rd_variant variant)
 {
@@ -1233,7 +1246,19 @@ static void m_release_unheld(struct rd *r)
 		EXPECT(rd_wait_timeout(r, 1) > 0);
 		return;
 	}
-	/* pcpu: a counter may go negative; caught by the sweep. */
+	/*
+	 * pcpu, after the hand-over: the central count is exact, so the
+	 * extra release is caught at once and undone.
+	 */
+	EXPECT(rd_wait_timeout(r, 1) > 0);
+	rundown_pcpu_release(r->p);
+	EXPECT(atomic_long_read(&r->p->central) == 0);
+	EXPECT(rundown_pcpu_is_drained(r->p));
+	rd_reinit(r);
+	/*
+	 * While live, a counter may go negative legitimately: the sweep
+	 * finds the surplus, reports it, and no wait returns.
+	 */
 	rundown_pcpu_release(r->p);
 	EXPECT(rd_wait_timeout(r, 1) == 0);
 	EXPECT(atomic_long_read(&r->p->central) == -1);
@@ -1533,6 +1558,7 @@ static const struct test_case misuse_cases[] = {
 	{ "misuse_release_unheld", m_release_unheld },
 	{ "misuse_reinit_completed", m_reinit_misuse },
 	{ "misuse_acquire_overflow", m_acquire_overflow },
+	{ "misuse_ptr_two_replacers", m_ptr_two_replacers },
 };
 
 static int __init rundown_test_init(void)
@@ -1553,13 +1579,18 @@ static int __init rundown_test_init(void)
 				 plain_misuse_cases[i].fn, RD_PLAIN);
 		run_case("misuse_wait_holding_owned", m_wait_holding_owned, RD_PLAIN);
 	} else {
-		pr_info("1..%zu\n", 3 * ARRAY_SIZE(cases) + ARRAY_SIZE(single_cases));
+		pr_info("1..%zu\n", 3 * ARRAY_SIZE(cases) + 2 * ARRAY_SIZE(ptr_cases) +
+			ARRAY_SIZE(single_cases));
 		for (i = 0; i < ARRAY_SIZE(single_cases); i++)
 			run_case(single_cases[i].name, single_cases[i].fn, RD_PLAIN);
 		for (i = 0; i < ARRAY_SIZE(cases); i++) {
 			run_case(cases[i].name, cases[i].fn, RD_PLAIN);
 			run_case(cases[i].name, cases[i].fn, RD_PCPU);
 			run_case(cases[i].name, cases[i].fn, RD_PCPU_BUFFER);
+		}
+		for (i = 0; i < ARRAY_SIZE(ptr_cases); i++) {
+			run_case(ptr_cases[i].name, ptr_cases[i].fn, RD_PLAIN);
+			run_case(ptr_cases[i].name, ptr_cases[i].fn, RD_PCPU);
 		}
 	}
 	pr_info("RESULT %u %u\n", nr_passed, nr_failed);

@@ -13,7 +13,8 @@
  * Releases that see the flag subtract from the central count. A wait
  * returns when the central count reads zero.
  *
- * What is modelled: NCPU CPUs; NREADERS tasks that acquire, may migrate
+ * What is modelled: NCPU CPUs; NREADERS tasks (one does ITER acquires, the
+ * other one, to keep the search to seconds) that acquire, may migrate
  * to another CPU, and release there or hand their reference to an
  * interrupt that releases it on the CPU it interrupts (nesting inside a
  * task's section on that CPU); the owner, who waits, reinitialises, and
@@ -28,6 +29,14 @@
  * that CPU is seen outside any section, which is what the grace period
  * does. The per-CPU add is one step (this_cpu_add(), local_add()).
  *
+ * Not modelled (argued in the code, or tested in the VM instead): the
+ * wake-ups themselves (a wait is a guarded step on the central count:
+ * wait_var_event() and the fully ordered subtraction before wake_up_var()
+ * provide it), weak memory beyond the fence's guarantee, killable and timed
+ * waits, rundown_pcpu_wait_many(), over-release, and counts near the bias.
+ * Two tasks and the IRQ may interleave on one CPU in ways a real CPU
+ * would not: an over-approximation, harmless for these properties.
+ *
  * Properties, as assertions and end states:
  *  - no wait returns while a holder is inside (held == 0 when it returns);
  *  - no wait sleeps forever once the holders are gone (spin reports a
@@ -40,7 +49,8 @@
 // cc: -DSAFETY -DCOLLAPSE
 // plant: PLANT_NO_DEFER      the fence does not wait for open sections (a bare on_each_cpu())
 // plant: PLANT_CHECK_OUTSIDE the flag is loaded before the section opens
-// plant: PLANT_INC_FIRST     increment, then check the flag (no barrier; undo through release)
+// plant: PLANT_INC_FIRST     increment, then check the flag, undoing through release on failure
+// plant: PLANT_CACHED_FLAG   a task keeps the flag it loaded at its first acquire (stale after the fence)
 // plant: PLANT_SPLIT_ADD     the per-CPU add as load + store (__this_cpu_add): an IRQ splits it
 // plant: PLANT_NO_BIAS       the central count starts at zero: a second waiter reads 0 early
 
@@ -92,7 +102,9 @@ inline release(rcpu)
 	atomic { nest[rcpu]++; f = dying };
 	if
 	:: !f -> counter_add_close(rcpu, -1)
-	:: else -> atomic { central--; held--; nest[rcpu]-- }	/* the slow path */
+	:: else ->
+		nest[rcpu]--;				/* preempt_enable() */
+		atomic { central--; held-- }		/* then the slow path */
 	fi
 }
 
@@ -107,11 +119,19 @@ inline acquire(acpu, ok)
 	:: else -> ok = true
 	fi;
 #else
+	/* Whether the fence of this generation had passed when we began. */
+	atomic { g = gen; after = fenced };
 #ifdef PLANT_CHECK_OUTSIDE
-	atomic { g = gen; after = fenced; f = dying };
+	f = dying;
 	nest[acpu]++;
+#elif defined(PLANT_CACHED_FLAG)
+	nest[acpu]++;
+	if
+	:: !loaded -> f = dying; loaded = 1
+	:: else -> skip		/* the flag of the first acquire, kept */
+	fi;
 #else
-	atomic { g = gen; after = fenced; nest[acpu]++; f = dying };
+	atomic { nest[acpu]++; f = dying };
 #endif
 	if
 	:: f -> atomic { nest[acpu]--; ok = false }
@@ -158,14 +178,14 @@ inline wait()
 	atomic { central == 0 -> assert(held == 0) }
 }
 
-proctype reader()
+proctype reader(byte iters)
 {
 	byte c, g, n = 0;
-	bit ok, f, after;
+	bit ok, f, after, loaded;
 	short t;
 
 	do
-	:: n < ITER ->
+	:: n < iters ->
 		/* Tasks migrate between their operations. */
 		if
 		:: c = 0
@@ -232,8 +252,8 @@ proctype owner()
 init
 {
 	atomic {
-		run reader();
-		run reader();
+		run reader(ITER);
+		run reader(1);
 		run irq();
 		run second_waiter();
 		run owner()

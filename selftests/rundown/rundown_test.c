@@ -1879,6 +1879,34 @@ static void bench_args(struct rundown_ioc_bench *b, __u32 variant)
 	b->duration_ms = 1;
 }
 
+/* The smallest valid run of @workload (duration: the most it may take). */
+static void bench_args_for(struct rundown_ioc_bench *b, __u32 variant,
+			   __u32 workload)
+{
+	bench_args(b, variant);
+	b->workload = workload;
+	switch (workload) {
+	case RUNDOWN_BENCH_HANDOFF:
+		b->threads = 2;
+		b->duration_ms = 50;	/* time for both CPUs to run */
+		break;
+	case RUNDOWN_BENCH_TEARDOWN:
+	case RUNDOWN_BENCH_REPLACE:
+	case RUNDOWN_BENCH_ISOLATION:
+	case RUNDOWN_BENCH_BATCH:
+		b->threads = workload == RUNDOWN_BENCH_REPLACE;
+		b->samples = 3;
+		b->duration_ms = RUNDOWN_BENCH_MAX_DURATION_MS;
+		if (workload == RUNDOWN_BENCH_REPLACE)
+			b->duration_ms = 20;
+		if (workload == RUNDOWN_BENCH_ISOLATION)
+			b->hold_us = 1000;
+		if (workload == RUNDOWN_BENCH_BATCH)
+			b->objects = 10;
+		break;
+	}
+}
+
 /* BENCH with every output byte poisoned first: all must be written. */
 static int rd_bench(int fd, struct rundown_ioc_bench *b)
 {
@@ -1888,50 +1916,166 @@ static int rd_bench(int fd, struct rundown_ioc_bench *b)
 	return xioctl(fd, RUNDOWN_IOC_BENCH, b);
 }
 
+/* The outputs every run writes, whatever its workload. */
+static void bench_expect_common(struct __test_metadata *_metadata,
+				const struct rundown_ioc_bench *b)
+{
+	int i;
+
+	EXPECT_EQ(0, b->bad);
+	EXPECT_LT(0, b->nr_cpus);
+	EXPECT_LT(0, b->elapsed_ns);
+	/* The clock's cost: measured (a ns clock read twice), not the poison. */
+	EXPECT_LT(0, b->clock_ns);
+	EXPECT_GT(1000000, b->clock_ns);
+	for (i = 0; i < 2; i++)
+		EXPECT_EQ(0, b->reserved_out[i]);
+}
+
+static long online_cpus(void)
+{
+	return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
 TEST_F(rd, bench_read)
 {
 	struct rundown_ioc_bench b;
-	int i;
 
 	bench_args(&b, variant->variant);
 	ASSERT_EQ(0, rd_bench(self->fd, &b));
 	EXPECT_LT(0, b.ops);
-	EXPECT_EQ(0, b.bad);
 	EXPECT_EQ(0, b.replacements);
 	EXPECT_EQ(0, b.samples_done);
 	EXPECT_EQ(0, b.lat_p50_ns);
-	EXPECT_LT(0, b.nr_cpus);
-	for (i = 0; i < 4; i++)
-		EXPECT_EQ(0, b.reserved_out[i]);
+	EXPECT_EQ(0, b.enqueue_ns);
+	bench_expect_common(_metadata, &b);
 }
 
 TEST_F(rd, bench_teardown)
 {
 	struct rundown_ioc_bench b;
 
-	bench_args(&b, variant->variant);
-	b.workload = RUNDOWN_BENCH_TEARDOWN;
-	b.threads = 0;
-	b.samples = 3;
-	b.duration_ms = RUNDOWN_BENCH_MAX_DURATION_MS;
+	bench_args_for(&b, variant->variant, RUNDOWN_BENCH_TEARDOWN);
 	ASSERT_EQ(0, rd_bench(self->fd, &b));
 	EXPECT_EQ(3, b.samples_done);
 	EXPECT_EQ(3, b.replacements);
-	EXPECT_EQ(0, b.bad);
 	EXPECT_LE(b.lat_min_ns, b.lat_p50_ns);
 	EXPECT_LE(b.lat_p50_ns, b.lat_max_ns);
+	EXPECT_EQ(0, b.enqueue_ns);
+	bench_expect_common(_metadata, &b);
+}
+
+/* Each workload on the variant's mechanism, and on the none baseline. */
+TEST_F(rd, bench_workloads)
+{
+	static const __u32 wls[] = {
+		RUNDOWN_BENCH_HANDOFF, RUNDOWN_BENCH_REPLACE,
+		RUNDOWN_BENCH_ISOLATION, RUNDOWN_BENCH_BATCH,
+	};
+	struct rundown_ioc_bench b;
+	unsigned int i, none;
+
+	if (online_cpus() < 2)
+		SKIP(return, "hand-off, replace and isolation need 2 CPUs");
+	for (none = 0; none < 2; none++) {
+		for (i = 0; i < sizeof(wls) / sizeof(wls[0]); i++) {
+			bench_args_for(&b, variant->variant, wls[i]);
+			if (none)
+				b.mech = RUNDOWN_BENCH_NONE;
+			ASSERT_EQ(0, rd_bench(self->fd, &b))
+				TH_LOG("workload %u none %u", wls[i], none);
+			bench_expect_common(_metadata, &b);
+			if (wls[i] == RUNDOWN_BENCH_HANDOFF) {
+				EXPECT_LT(0, b.ops);
+				EXPECT_EQ(0, b.samples_done);
+				continue;
+			}
+			EXPECT_LT(0, b.samples_done);
+			EXPECT_LE(b.samples_done, 3);
+			EXPECT_LE(b.samples_done, b.replacements);
+			EXPECT_LE(b.lat_min_ns, b.lat_max_ns);
+			if (wls[i] == RUNDOWN_BENCH_REPLACE) {
+				EXPECT_LT(0, b.ops + b.refused);
+			} else {
+				EXPECT_EQ(0, b.ops);
+			}
+			if (wls[i] == RUNDOWN_BENCH_BATCH) {
+				EXPECT_EQ(3, b.samples_done);
+			}
+		}
+	}
+}
+
+/* call_rcu reports its enqueue cost; the others leave it zero. */
+TEST_F(rd, bench_call_rcu)
+{
+	struct rundown_ioc_bench b;
+
+	bench_args_for(&b, variant->variant, RUNDOWN_BENCH_BATCH);
+	b.mech = RUNDOWN_BENCH_CALL_RCU;
+	ASSERT_EQ(0, rd_bench(self->fd, &b));
+	EXPECT_EQ(3, b.samples_done);
+	EXPECT_LT(0, b.lat_min_ns);
+	/* Ten call_rcu()s return long before the last callback runs. */
+	EXPECT_LT(b.enqueue_ns, b.lat_p50_ns);
+	bench_expect_common(_metadata, &b);
+}
+
+/* rundown_pcpu_wait_many() over a batch; the mechanism runs nothing else. */
+TEST_F(rd, bench_pcpu_many)
+{
+	struct rundown_ioc_bench b;
+
+	bench_args_for(&b, variant->variant, RUNDOWN_BENCH_BATCH);
+	b.mech = RUNDOWN_BENCH_RUNDOWN_PCPU_MANY;
+	ASSERT_EQ(0, rd_bench(self->fd, &b));
+	EXPECT_EQ(3, b.samples_done);
+	EXPECT_EQ(3, b.replacements);
+	bench_expect_common(_metadata, &b);
+
+	bench_args(&b, variant->variant);
+	b.mech = RUNDOWN_BENCH_RUNDOWN_PCPU_MANY;
+	EXPECT_EQ(-EOPNOTSUPP, rd_bench(self->fd, &b));
+	bench_args_for(&b, variant->variant, RUNDOWN_BENCH_TEARDOWN);
+	b.mech = RUNDOWN_BENCH_RUNDOWN_PCPU_MANY;
+	EXPECT_EQ(-EOPNOTSUPP, rd_bench(self->fd, &b));
+}
+
+/* Hand-off needs releases from any context; batch is not for percpu_rwsem. */
+TEST_F(rd, bench_unsupported)
+{
+	static const __u32 no_handoff[] = {
+		RUNDOWN_BENCH_RCU, RUNDOWN_BENCH_RCU_EXP, RUNDOWN_BENCH_SRCU,
+		RUNDOWN_BENCH_SRCU_EXP, RUNDOWN_BENCH_CALL_RCU,
+		RUNDOWN_BENCH_RWSEM, RUNDOWN_BENCH_PERCPU_RWSEM,
+	};
+	struct rundown_ioc_bench b;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(no_handoff) / sizeof(no_handoff[0]); i++) {
+		bench_args_for(&b, variant->variant, RUNDOWN_BENCH_HANDOFF);
+		b.mech = no_handoff[i];
+		EXPECT_EQ(-EOPNOTSUPP, rd_bench(self->fd, &b))
+			TH_LOG("mech %u", no_handoff[i]);
+	}
+	bench_args_for(&b, variant->variant, RUNDOWN_BENCH_BATCH);
+	b.mech = RUNDOWN_BENCH_PERCPU_RWSEM;
+	EXPECT_EQ(-EOPNOTSUPP, rd_bench(self->fd, &b));
 }
 
 TEST_F(rd, bench_bad_args)
 {
+	__u32 cpus = (__u32)online_cpus();
 	struct rundown_ioc_bench b;
 
-#define EXPECT_BENCH_EINVAL(field, value) do {				\
-	bench_args(&b, variant->variant);				\
+#define EXPECT_BENCH_EINVAL_FOR(wl, field, value) do {			\
+	bench_args_for(&b, variant->variant, (wl));			\
 	b.field = (value);						\
 	EXPECT_EQ(-EINVAL, rd_bench(self->fd, &b))			\
-		TH_LOG(#field " = " #value);				\
+		TH_LOG(#wl ": " #field " = " #value);			\
 } while (0)
+#define EXPECT_BENCH_EINVAL(field, value)				\
+	EXPECT_BENCH_EINVAL_FOR(RUNDOWN_BENCH_READ, field, value)
 	EXPECT_BENCH_EINVAL(mech, RUNDOWN_BENCH_NR_MECHS);
 	EXPECT_BENCH_EINVAL(workload, RUNDOWN_BENCH_NR_WORKLOADS);
 	EXPECT_BENCH_EINVAL(threads, 0);
@@ -1941,24 +2085,44 @@ TEST_F(rd, bench_bad_args)
 	EXPECT_BENCH_EINVAL(cs_ns, RUNDOWN_BENCH_MAX_CS_NS + 1);
 	EXPECT_BENCH_EINVAL(samples, 1);	/* READ takes no samples */
 	EXPECT_BENCH_EINVAL(period_us, 1);	/* nor a period */
-	EXPECT_BENCH_EINVAL(flags, 1);
-	EXPECT_BENCH_EINVAL(reserved_in[0], 1);
-	EXPECT_BENCH_EINVAL(reserved_in[1], 1ULL << 63);
-#undef EXPECT_BENCH_EINVAL
+	EXPECT_BENCH_EINVAL(objects, 1);	/* nor objects */
+	EXPECT_BENCH_EINVAL(hold_us, 1);	/* nor a hold */
+	EXPECT_BENCH_EINVAL(flags, 2);
+	EXPECT_BENCH_EINVAL(reserved_in[0], 1ULL << 63);
 
-	/* TEARDOWN and REPLACE: samples and period out of range. */
+	/* One thread per CPU; the owner has a CPU of its own. */
+	EXPECT_BENCH_EINVAL(threads, cpus + 1);
+	EXPECT_BENCH_EINVAL_FOR(RUNDOWN_BENCH_TEARDOWN, threads, cpus);
+	EXPECT_BENCH_EINVAL_FOR(RUNDOWN_BENCH_REPLACE, threads, cpus);
+	EXPECT_BENCH_EINVAL_FOR(RUNDOWN_BENCH_REPLACE, threads, 0);
+	EXPECT_BENCH_EINVAL_FOR(RUNDOWN_BENCH_HANDOFF, threads, 3);
+	EXPECT_BENCH_EINVAL_FOR(RUNDOWN_BENCH_HANDOFF, threads, cpus + 2);
+	EXPECT_BENCH_EINVAL_FOR(RUNDOWN_BENCH_HANDOFF, samples, 1);
+	EXPECT_BENCH_EINVAL_FOR(RUNDOWN_BENCH_ISOLATION, threads, 1);
+	EXPECT_BENCH_EINVAL_FOR(RUNDOWN_BENCH_BATCH, threads, 1);
+	/* ... unless oversubscribing on purpose (a 1 ms run). */
 	bench_args(&b, variant->variant);
-	b.workload = RUNDOWN_BENCH_TEARDOWN;
-	b.threads = 0;
-	b.samples = 0;
-	EXPECT_EQ(-EINVAL, rd_bench(self->fd, &b));
-	b.samples = RUNDOWN_BENCH_MAX_SAMPLES + 1;
-	EXPECT_EQ(-EINVAL, rd_bench(self->fd, &b));
-	b.workload = RUNDOWN_BENCH_REPLACE;
-	b.threads = 1;
-	b.samples = 1;
-	b.period_us = RUNDOWN_BENCH_MAX_PERIOD_US + 1;
-	EXPECT_EQ(-EINVAL, rd_bench(self->fd, &b));
+	b.threads = cpus + 1;
+	b.flags = RUNDOWN_BENCH_OVERSUBSCRIBE;
+	EXPECT_EQ(0, rd_bench(self->fd, &b));
+	EXPECT_EQ(0, b.bad);
+
+	/* Samples, period, objects and hold out of range. */
+	EXPECT_BENCH_EINVAL_FOR(RUNDOWN_BENCH_TEARDOWN, samples, 0);
+	EXPECT_BENCH_EINVAL_FOR(RUNDOWN_BENCH_TEARDOWN, samples,
+				RUNDOWN_BENCH_MAX_SAMPLES + 1);
+	EXPECT_BENCH_EINVAL_FOR(RUNDOWN_BENCH_REPLACE, period_us,
+				RUNDOWN_BENCH_MAX_PERIOD_US + 1);
+	EXPECT_BENCH_EINVAL_FOR(RUNDOWN_BENCH_BATCH, objects, 0);
+	EXPECT_BENCH_EINVAL_FOR(RUNDOWN_BENCH_BATCH, objects,
+				RUNDOWN_BENCH_MAX_OBJECTS + 1);
+	EXPECT_BENCH_EINVAL_FOR(RUNDOWN_BENCH_BATCH, hold_us, 1);
+	EXPECT_BENCH_EINVAL_FOR(RUNDOWN_BENCH_ISOLATION, hold_us, 0);
+	EXPECT_BENCH_EINVAL_FOR(RUNDOWN_BENCH_ISOLATION, hold_us,
+				RUNDOWN_BENCH_MAX_HOLD_US + 1);
+	EXPECT_BENCH_EINVAL_FOR(RUNDOWN_BENCH_ISOLATION, objects, 2);
+#undef EXPECT_BENCH_EINVAL
+#undef EXPECT_BENCH_EINVAL_FOR
 
 	EXPECT_EQ(-EFAULT, xioctl(self->fd, RUNDOWN_IOC_BENCH, (void *)8));
 }

@@ -5,7 +5,7 @@
 # pass only on positive evidence.
 #
 #   run-vm.sh -k KERNEL -p PAYLOAD_DIR -o OUT_DIR [-t SECONDS] [-a CMDLINE]
-#             [-m MEM] [-s CPUS]
+#             [-m MEM] [-s CPUS] [-A auto|kvm|tcg]
 #
 # The payload directory is copied to /payload in the initramfs; /init runs
 # /payload/run.sh there with STATUS=/dev/ttyS1 in its environment. Lines the
@@ -20,6 +20,14 @@
 # markers "RUNDOWN-VM: EXPECT-SPLATS-BEGIN" and "...-END" (written to
 # /dev/kmsg by a payload that provokes misuse on purpose) are the payload's
 # to check. A hang ends at the timeout and fails.
+#
+# Acceleration (-A, default $RUNDOWN_VM_ACCEL or auto): KVM with -cpu host
+# when /dev/kvm is usable, else TCG (software emulation, -cpu max). "auto"
+# takes KVM only when a probe boot of KERNEL under KVM prints its banner
+# within $RUNDOWN_VM_KVM_PROBE_S seconds (default 20; nested KVM can hang
+# before that), and remembers the verdict per host boot, kernel and QEMU
+# under ~/.cache/rundown. The choice is printed ("run-vm: accel=...") and
+# written to OUT_DIR/accel.
 set -eu
 
 usage() {
@@ -27,8 +35,8 @@ usage() {
 	exit 2
 }
 
-kernel= payload= out= timeout=300 extra= mem=1G cpus=4
-while getopts k:p:o:t:a:m:s: opt; do
+kernel= payload= out= timeout=300 extra= mem=1G cpus=4 accel=${RUNDOWN_VM_ACCEL:-auto}
+while getopts k:p:o:t:a:m:s:A: opt; do
 	case $opt in
 	k) kernel=$OPTARG ;;
 	p) payload=$OPTARG ;;
@@ -37,9 +45,11 @@ while getopts k:p:o:t:a:m:s: opt; do
 	a) extra=$OPTARG ;;
 	m) mem=$OPTARG ;;
 	s) cpus=$OPTARG ;;
+	A) accel=$OPTARG ;;
 	*) usage ;;
 	esac
 done
+case $accel in auto | kvm | tcg) ;; *) usage ;; esac
 [ -n "$kernel" ] && [ -n "$payload" ] && [ -n "$out" ] || usage
 [ -r "$kernel" ] || { echo "run-vm: cannot read kernel $kernel" >&2; exit 2; }
 [ -f "$payload/run.sh" ] || { echo "run-vm: no $payload/run.sh" >&2; exit 2; }
@@ -50,6 +60,59 @@ file -L "$busybox" 2>/dev/null | grep -q 'statically linked' ||
 
 rm -rf "$out"
 mkdir -p "$out/root/bin" "$out/root/payload"
+
+# Does KERNEL boot under KVM here? Prints "kvm" or "tcg: <why>".
+kvm_verdict() {
+	[ -r /dev/kvm ] && [ -w /dev/kvm ] || { echo "tcg: no usable /dev/kvm"; return; }
+	key="$(cat /proc/sys/kernel/random/boot_id 2>/dev/null) $(readlink -f "$kernel") $(qemu-system-x86_64 --version | head -n 1)"
+	cache=${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/rundown
+	file=$cache/kvm-probe-$(printf '%s' "$key" | cksum | cut -d' ' -f1)
+	if [ -s "$file" ]; then
+		cat "$file"
+		return
+	fi
+	limit=${RUNDOWN_VM_KVM_PROBE_S:-20}
+	log=$out/kvm-probe.log
+	: > "$log"
+	# No initramfs: the kernel prints its banner, then panics and exits.
+	qemu-system-x86_64 -machine q35 -cpu host -accel kvm -smp 1 -m 256M \
+		-kernel "$kernel" -append "console=ttyS0 earlyprintk=serial panic=-1" \
+		-display none -monitor none -no-reboot -serial "file:$log" \
+		</dev/null > /dev/null 2>&1 &
+	qpid=$!
+	verdict="tcg: a KVM probe boot printed no banner in ${limit}s"
+	i=0
+	while [ $i -lt $((limit * 5)) ]; do
+		if grep -q 'Linux version' "$log"; then
+			verdict=kvm
+			break
+		fi
+		kill -0 $qpid 2>/dev/null || { verdict="tcg: a KVM probe boot failed"; break; }
+		sleep 0.2
+		i=$((i + 1))
+	done
+	kill $qpid 2>/dev/null || true
+	wait $qpid 2>/dev/null || true
+	mkdir -p "$cache" && echo "$verdict" > "$file"
+	echo "$verdict"
+}
+
+case $accel in
+auto) why=$(kvm_verdict) ;;
+kvm) why=kvm ;;
+tcg) why="tcg: requested" ;;
+esac
+if [ "$why" = kvm ]; then
+	accel=kvm
+	qaccel="-accel kvm -cpu host"
+	extra="earlyprintk=serial $extra"
+	echo "run-vm: accel=kvm (-cpu host)"
+else
+	accel=tcg
+	qaccel="-accel tcg,thread=multi -cpu max"
+	echo "run-vm: accel=tcg (software emulation: ${why#tcg: })"
+fi
+echo "$accel" > "$out/accel"
 for d in dev proc sys tmp run sbin usr/bin usr/sbin; do
 	mkdir -p "$out/root/$d"
 done
@@ -84,7 +147,7 @@ chmod +x "$out/root/init"
 start=$(date +%s)
 set +e
 timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
-	-machine q35 -cpu max -accel tcg,thread=multi -smp "$cpus" -m "$mem" \
+	-machine q35 $qaccel -smp "$cpus" -m "$mem" \
 	-kernel "$kernel" -initrd "$out/initramfs.gz" \
 	-append "console=ttyS0 panic=-1 oops=panic softlockup_panic=1 hung_task_panic=1 $extra" \
 	-display none -monitor none -no-reboot \

@@ -51,9 +51,11 @@
  *   -EFAULT     bad argument pointer
  *
  * Ids are never 0. CLOSE releases the references the file holds on the
- * object. COMPLETE and REINIT of an object run down with no reference held
- * first let the WAITs in progress on it return (they do at once, once
- * run-down has finished its sweep), killably.
+ * object. REINIT waits for WAITs already in progress on a drained object to
+ * return (they do at once) before making it live again. COMPLETE and
+ * REINIT of an object that no file holds references on, while a WAIT is
+ * still finishing its run-down (the cache-aware variant's fence, one RCU
+ * grace period), wait for it (killable) instead of failing with -EBUSY.
  */
 #ifndef _UAPI_LINUX_RUNDOWN_H
 #define _UAPI_LINUX_RUNDOWN_H
@@ -189,15 +191,27 @@ struct rundown_ioc_query {
 /*
  * RUNDOWN_IOC_BENCH: the in-kernel benchmarks (CAP_SYS_ADMIN, else -EPERM).
  *
- * Runs one workload over one mechanism with reader kthreads bound to the
- * online CPUs (thread i on the i-th online CPU, modulo their number) and
- * returns the results in the same struct. Every mechanism has the same
- * read-side hooks (acquire, release) and teardown hooks (start run-down and
- * wait until the object may be freed; make it live again). Readers check,
- * under each successful acquire, that the object they reach has not been
- * freed (poisoned): @bad counts the reads that found it freed and is 0
- * for every correct mechanism. The call is ended by a fatal signal
- * (-EINTR); other signals are ignored until it finishes.
+ * Runs one workload over one mechanism with kthreads bound to the online
+ * CPUs and returns the results in the same struct. Every mechanism has the
+ * same read-side hooks (acquire, release) and teardown hooks (start
+ * run-down and wait until the object may be freed; make it live again).
+ * Readers check, under each successful acquire, that the object they reach
+ * has not been freed (poisoned): @bad counts the reads that found it freed
+ * and is 0 for every correct mechanism. The "none" mechanism runs the same
+ * loops without any synchronisation (and never frees the object): the
+ * baseline to subtract.
+ *
+ * Placement, over the online CPUs in order (c0, c1, ...): READ puts reader
+ * i on c(i mod CPUs); HANDOFF puts pair p's acquirer on c(2p) and its
+ * releaser on c(2p+1); TEARDOWN, REPLACE, ISOLATION and BATCH run the owner
+ * (the thread that tears down) alone on c0 and the readers (the holder)
+ * on the others. Without RUNDOWN_BENCH_OVERSUBSCRIBE the thread counts are
+ * bounded so that no two threads share a CPU; with it, up to 4 x CPUs
+ * readers wrap around the CPUs.
+ *
+ * Teardown latencies exclude the clock's own cost (@clock_ns, measured in
+ * the run and subtracted from every sample). The call is ended by a fatal
+ * signal (-EINTR); other signals are ignored until it finishes.
  */
 
 /* Mechanisms (struct rundown_ioc_bench.mech); userspace maps names to ids. */
@@ -211,52 +225,86 @@ struct rundown_ioc_query {
 #define RUNDOWN_BENCH_RWSEM		7	/* down_read_trylock/up_read; down_write */
 #define RUNDOWN_BENCH_PERCPU_RWSEM	8	/* percpu_down_read_trylock/up_read; _down_write */
 #define RUNDOWN_BENCH_REFCOUNT		9	/* refcount_inc_not_zero/dec; wait for zero */
-#define RUNDOWN_BENCH_NR_MECHS		10
+#define RUNDOWN_BENCH_NONE		10	/* the same loops, no synchronisation */
+#define RUNDOWN_BENCH_CALL_RCU		11	/* rcu_read_lock/unlock; call_rcu, wait for it */
+#define RUNDOWN_BENCH_RUNDOWN_PCPU_MANY	12	/* BATCH only: rundown_pcpu_wait_many() */
+#define RUNDOWN_BENCH_NR_MECHS		13
 
 /* Workloads (struct rundown_ioc_bench.workload). */
 #define RUNDOWN_BENCH_READ	0	/* read-side throughput for @duration_ms */
 #define RUNDOWN_BENCH_TEARDOWN	1	/* @samples teardowns, @threads readers */
 #define RUNDOWN_BENCH_REPLACE	2	/* replace every @period_us under readers */
-#define RUNDOWN_BENCH_NR_WORKLOADS	3
+#define RUNDOWN_BENCH_ISOLATION	3	/* tear down A while a holder keeps B */
+#define RUNDOWN_BENCH_BATCH	4	/* tear down @objects objects at once */
+#define RUNDOWN_BENCH_HANDOFF	5	/* acquire on one CPU, release on another */
+#define RUNDOWN_BENCH_NR_WORKLOADS	6
 
-/* Limits; the most reader threads is also bounded by 4 x online CPUs. */
+/* Flags (struct rundown_ioc_bench.flags). */
+#define RUNDOWN_BENCH_OVERSUBSCRIBE	0x1	/* allow more threads than CPUs */
+
+/* Limits; with RUNDOWN_BENCH_OVERSUBSCRIBE also at most 4 x online CPUs. */
 #define RUNDOWN_BENCH_MAX_THREADS	1024
 #define RUNDOWN_BENCH_MAX_DURATION_MS	10000	/* 10 s */
 #define RUNDOWN_BENCH_MAX_CS_NS		100000	/* 100 us */
 #define RUNDOWN_BENCH_MAX_SAMPLES	100000
 #define RUNDOWN_BENCH_MAX_PERIOD_US	1000000	/* 1 s */
+#define RUNDOWN_BENCH_MAX_OBJECTS	10000
+#define RUNDOWN_BENCH_MAX_HOLD_US	100000	/* 100 ms */
 
 /**
  * struct rundown_ioc_bench - RUNDOWN_IOC_BENCH
- * @mech: in, RUNDOWN_BENCH_<mechanism>
- * @workload: in, RUNDOWN_BENCH_READ, _TEARDOWN or _REPLACE
- * @threads: in, reader kthreads: 1..limit (TEARDOWN: 0..limit)
- * @duration_ms: in, 1..RUNDOWN_BENCH_MAX_DURATION_MS: how long READ and
- *               REPLACE run; the most TEARDOWN may take (it stops early
- *               with fewer samples)
+ * @mech: in, RUNDOWN_BENCH_<mechanism>; -EOPNOTSUPP for a workload the
+ *        mechanism cannot run (HANDOFF where the release must come from
+ *        the acquiring context: RCU, SRCU, the rwsems; BATCH for
+ *        percpu_rwsem, which waits for one grace period per object;
+ *        anything but BATCH for RUNDOWN_PCPU_MANY)
+ * @workload: in, RUNDOWN_BENCH_<workload>
+ * @threads: in, READ: readers, 1..CPUs; HANDOFF: acquirer+releaser
+ *           threads, even, 2..CPUs; TEARDOWN: readers, 0..CPUs-1;
+ *           REPLACE: readers, 1..CPUs-1; ISOLATION (which runs one
+ *           holder, needing 2 CPUs) and BATCH: 0. Up to 4 x CPUs (and
+ *           RUNDOWN_BENCH_MAX_THREADS) with RUNDOWN_BENCH_OVERSUBSCRIBE.
+ * @duration_ms: in, 1..RUNDOWN_BENCH_MAX_DURATION_MS: how long READ,
+ *               HANDOFF and REPLACE run; the most the others may take
+ *               (they stop early with fewer samples). The owner takes one
+ *               sample at least, going on up to one second longer for it.
  * @cs_ns: in, critical-section length (busy wait while holding), 0 to
  *         RUNDOWN_BENCH_MAX_CS_NS
- * @samples: in, TEARDOWN and REPLACE: 1..RUNDOWN_BENCH_MAX_SAMPLES
- *           teardown latencies to record; READ: must be zero
- * @period_us: in, REPLACE: 0..RUNDOWN_BENCH_MAX_PERIOD_US between two
- *             replacements; TEARDOWN: the same pause between two samples,
- *             during which readers take references; READ: must be zero
- * @flags: in, must be zero
+ * @samples: in, TEARDOWN, REPLACE, ISOLATION, BATCH:
+ *           1..RUNDOWN_BENCH_MAX_SAMPLES latencies to record (BATCH: one
+ *           per batch); READ, HANDOFF: must be zero
+ * @period_us: in, TEARDOWN, REPLACE, ISOLATION, BATCH: the pause between
+ *             two teardowns (0..RUNDOWN_BENCH_MAX_PERIOD_US; 0: none, the
+ *             rate is the mechanism's); READ, HANDOFF: must be zero
+ * @flags: in, 0 or RUNDOWN_BENCH_OVERSUBSCRIBE
+ * @objects: in, BATCH: 1..RUNDOWN_BENCH_MAX_OBJECTS objects torn down
+ *           together (one sample); others: must be zero
+ * @hold_us: in, ISOLATION: 1..RUNDOWN_BENCH_MAX_HOLD_US, how long the
+ *           holder keeps object B each time (sleeping where the read side
+ *           may sleep, else busy) while the owner tears object A down;
+ *           others: must be zero
  * @reserved_in: in, must be zero
- * @ops: out, acquire+release pairs the readers completed
+ * @ops: out, acquire+release pairs the readers completed (HANDOFF: the
+ *       pairs completed, each released on another CPU)
  * @refused: out, acquires that failed (the object was being torn down)
  * @bad: out, reads that found the object already freed: 0 unless broken
- * @elapsed_ns: out, wall time of the run (readers started to stopped)
- * @reader_ns: out, sum over the readers of the time each one ran
- * @replacements: out, teardowns done (TEARDOWN, REPLACE)
+ * @elapsed_ns: out, wall time of the run (workers started to stopped)
+ * @reader_ns: out, sum over the readers (HANDOFF: the acquirers) of the
+ *             time each one ran
+ * @replacements: out, teardowns done (BATCH: batches)
  * @lat_min_ns: out, teardown latency (start of run-down until the object
- *              may be freed) over the recorded samples: minimum,
+ *              may be freed; BATCH: until all may be freed; CALL_RCU:
+ *              until the callback ran) over the recorded samples, less
+ *              @clock_ns: minimum,
  * @lat_p50_ns: out, median,
  * @lat_p99_ns: out, 99th percentile,
  * @lat_max_ns: out, maximum,
- * @lat_mean_ns: out, and mean; all zero for READ
+ * @lat_mean_ns: out, and mean; all zero for READ and HANDOFF
  * @samples_done: out, latencies recorded
  * @nr_cpus: out, online CPUs during the run
+ * @clock_ns: out, the median cost of reading the clock twice back to back
+ * @enqueue_ns: out, CALL_RCU: median cost of the call_rcu() calls of one
+ *              sample (BATCH: of all of them), less @clock_ns; else 0
  * @reserved_out: out, zero
  */
 struct rundown_ioc_bench {
@@ -268,7 +316,9 @@ struct rundown_ioc_bench {
 	__u32 samples;
 	__u32 period_us;
 	__u32 flags;
-	__u64 reserved_in[2];
+	__u32 objects;
+	__u32 hold_us;
+	__u64 reserved_in[1];
 	__u64 ops;
 	__u64 refused;
 	__u64 bad;
@@ -282,7 +332,9 @@ struct rundown_ioc_bench {
 	__u64 lat_mean_ns;
 	__u32 samples_done;
 	__u32 nr_cpus;
-	__u64 reserved_out[4];
+	__u64 clock_ns;
+	__u64 enqueue_ns;
+	__u64 reserved_out[2];
 };
 
 #endif /* _UAPI_LINUX_RUNDOWN_H */

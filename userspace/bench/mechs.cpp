@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 //
-// The benchmark mechanisms that need no liburcu: the shim's two variants,
-// the kernel object through /dev/rundown (one ioctl per operation),
-// std::shared_mutex, pthread_rwlock and a plain atomic reference count.
+// The benchmark mechanisms that need no liburcu: the baseline (none), the
+// shim's two variants, the kernel object through /dev/rundown (one ioctl
+// per operation), std::shared_mutex, pthread_rwlock and a plain atomic
+// reference count. A new mechanism is a struct on rdbench::mech_base and a
+// registrar line at the end.
 #include "bench.hpp"
 
 #include <rundown/kernel.hpp>
@@ -12,53 +14,41 @@
 
 namespace {
 
-struct nothing_per_thread {
-	void reader_online() {}
-	void reader_offline() {}
-	void quiescent() {}
+using rdbench::mech_base;
+
+// The same loops with no synchronisation at all, and an object that is
+// never freed: what every other row pays on top.
+struct none_m : mech_base {
+	static constexpr bool publish_first = false;
+	static constexpr bool handoff = true;
+	static constexpr bool never_frees = true;
+	int acquire() noexcept { return 0; }
+	void release(int) noexcept {}
+	void teardown() noexcept {}
 };
 
-struct rundown_m : nothing_per_thread {
+// The shim's types, natively or through /dev/rundown (same interface).
+template <class R, bool Batch = true>
+struct rundown_m : mech_base {
 	static constexpr bool publish_first = false;
-	rundown::ref r;
-	int acquire() { return r.acquire() ? 0 : -1; }
-	void release(int) { r.release(); }
-	void teardown() { r.wait(); }
-	void revive()
+	static constexpr bool handoff = true;
+	static constexpr bool batch = Batch;
+	R r;
+	int acquire() noexcept { return r.acquire() ? 0 : -1; }
+	void release(int) noexcept { r.release(); }
+	void teardown() noexcept { r.wait(); }
+	void revive() noexcept
 	{
 		r.completed();
 		r.reinit();
 	}
 };
 
-struct rundown_pcpu_m : nothing_per_thread {
-	static constexpr bool publish_first = false;
-	rundown::pcpu_ref r;
-	int acquire() { return r.acquire() ? 0 : -1; }
-	void release(int) { r.release(); }
-	void teardown() { r.wait(); }
-	void revive()
-	{
-		r.completed();
-		r.reinit();
-	}
-};
-
+// Not BATCH through the device: each object keeps two open files.
 template <class K>
-struct kernel_m : nothing_per_thread {
-	static constexpr bool publish_first = false;
-	K r;
-	int acquire() { return r.acquire() ? 0 : -1; }
-	void release(int) { r.release(); }
-	void teardown() { r.wait(); }
-	void revive()
-	{
-		r.completed();
-		r.reinit();
-	}
-};
+using kernel_m = rundown_m<K, false>;
 
-struct shared_mutex_m : nothing_per_thread {
+struct shared_mutex_m : mech_base {
 	static constexpr bool publish_first = false;
 	std::shared_mutex m;
 	int acquire() { return m.try_lock_shared() ? 0 : -1; }
@@ -69,7 +59,7 @@ struct shared_mutex_m : nothing_per_thread {
 
 // Writer-preferring, so that a waiting teardown refuses new readers (the
 // default prefers readers and would starve the owner).
-struct pthread_rwlock_m : nothing_per_thread {
+struct pthread_rwlock_m : mech_base {
 	static constexpr bool publish_first = false;
 	pthread_rwlock_t l;
 	pthread_rwlock_m()
@@ -89,8 +79,9 @@ struct pthread_rwlock_m : nothing_per_thread {
 
 // A plain reference count: the owner holds one; acquire is increment-
 // unless-zero (a CAS loop), release a decrement that wakes the owner at 0.
-struct atomic_ref_m : nothing_per_thread {
+struct atomic_ref_m : mech_base {
 	static constexpr bool publish_first = false;
+	static constexpr bool handoff = true;
 	alignas(64) std::atomic<long> c{1};
 	int acquire()
 	{
@@ -117,12 +108,13 @@ struct atomic_ref_m : nothing_per_thread {
 	void revive() { c.store(1, std::memory_order_release); }
 };
 
-const rdbench::registrar r1("rundown", rdbench::run<rundown_m>);
-const rdbench::registrar r2("rundown_pcpu", rdbench::run<rundown_pcpu_m>);
-const rdbench::registrar r3("kernel_rundown", rdbench::run<kernel_m<rundown::kernel::ref>>);
-const rdbench::registrar r4("kernel_rundown_pcpu", rdbench::run<kernel_m<rundown::kernel::pcpu_ref>>);
-const rdbench::registrar r5("shared_mutex", rdbench::run<shared_mutex_m>);
-const rdbench::registrar r6("pthread_rwlock", rdbench::run<pthread_rwlock_m>);
-const rdbench::registrar r7("atomic_ref", rdbench::run<atomic_ref_m>);
+const rdbench::registrar<none_m> r0("none");
+const rdbench::registrar<rundown_m<rundown::ref>> r1("rundown");
+const rdbench::registrar<rundown_m<rundown::pcpu_ref>> r2("rundown_pcpu");
+const rdbench::registrar<kernel_m<rundown::kernel::ref>> r3("kernel_rundown");
+const rdbench::registrar<kernel_m<rundown::kernel::pcpu_ref>> r4("kernel_rundown_pcpu");
+const rdbench::registrar<shared_mutex_m> r5("shared_mutex");
+const rdbench::registrar<pthread_rwlock_m> r6("pthread_rwlock");
+const rdbench::registrar<atomic_ref_m> r7("atomic_ref");
 
 }  // namespace

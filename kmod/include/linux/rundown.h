@@ -93,6 +93,7 @@
 #include <linux/lockdep.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
+#include <linux/rcupdate.h>
 #include <linux/smp.h>
 #include <linux/types.h>
 
@@ -348,10 +349,11 @@ static inline bool rundown_is_drained(const struct rundown_ref *ref)
  *   another CPU than it was taken on leaves one counter up and another
  *   down, and only their sum means anything.
  * - The fence: the first waiter sets the flag and waits for an expedited
- *   RCU grace period, which ends only after every preemption-disabled
- *   section that began before it has ended (with its counter update
- *   visible), while every section that begins after it sees the flag. The
- *   grace period is the readers' missing barrier: they execute none.
+ *   RCU grace period. Every preemption-disabled section either ends before
+ *   the grace period does, its counter update visible to the waiter, or
+ *   sees the flag. The grace period is the readers' missing barrier: they
+ *   execute no full barrier (on arm64 the acquire's flag load is a
+ *   load-acquire, on x86 a plain load).
  * - The sweep: after the fence no section updates a counter any more. The
  *   first waiter sums every possible CPU's counter once, in unsigned
  *   arithmetic, and hands the sum over to the central count.
@@ -370,12 +372,24 @@ static inline bool rundown_is_drained(const struct rundown_ref *ref)
  * [B] owner to acquirer: rundown_pcpu_reinit() and the initialisers store
  *     @state with release, acquires load it with acquire.
  * [C] flag to fence: the flag is set by a fully ordered test_and_set_bit()
- *     before the grace period starts, so sections that begin after the
- *     start see it.
+ *     before the grace period starts, so every section that does not end
+ *     before the grace period ends sees it (a section that begins after
+ *     the start and ends before the end may miss it: it is swept).
  *
- * The trade: a run-down costs one expedited grace period (IPIs to the
- * CPUs that are not idle; tens of microseconds), where the one-word
- * struct rundown_ref costs one atomic operation.
+ * The trade: a run-down costs one expedited grace period, where the
+ * one-word struct rundown_ref costs one atomic operation. That is tens of
+ * microseconds on an idle machine, with an IPI to each CPU that is not
+ * idle; it also waits for every task preempted inside rcu_read_lock() (on
+ * PREEMPT_RCU kernels) and, on PREEMPT_RT (rcu_normal_after_boot), for a
+ * normal grace period of milliseconds. rundown_pcpu_wait_many() pays it
+ * once for many references.
+ *
+ * Contexts: acquire and release work wherever RCU is watching: any task,
+ * softirq, hard IRQ or NMI context, but not in the idle loop's
+ * RCU-quiescent part, nor early in CPU onlining or late in offlining
+ * (lockdep kernels check it). On PREEMPT_RT, the release that drops the
+ * last reference during run-down wakes the waiters through a sleeping
+ * lock: it must not run in hard IRQ context or under a raw spinlock there.
  */
 
 /* Bits of struct rundown_pcpu.state. */
@@ -484,7 +498,8 @@ void __rundown_pcpu_release_slow(struct rundown_pcpu *ref, unsigned long n);
 
 /**
  * rundown_pcpu_init_buffer - initialise a live cache-aware reference in place
- * @ref: a buffer of rundown_pcpu_size() bytes, cache-line aligned or not
+ * @ref: a buffer of rundown_pcpu_size() bytes, aligned to at least a long
+ *       (a cache line is not needed: the counters are aligned within it)
  * @size: its size, at least rundown_pcpu_size()
  *
  * The counters live in the same buffer, after the handle, one cache line
@@ -525,11 +540,12 @@ static __always_inline void __rundown_pcpu_add(struct rundown_pcpu *ref,
  * this CPU, until rundown_pcpu_reinit(); an acquire racing the start of a
  * wait may still succeed, and the wait then waits for it. Fails with a
  * warning for @n out of range. The references held at once must stay
- * below %RUNDOWN_PCPU_MAX_REFS in total.
+ * below %RUNDOWN_PCPU_MAX_REFS in total: the fast path cannot check it,
+ * so the caller must (the plain variant's acquire fails instead).
  *
- * Context: any, hard interrupt and NMI included (NMI only where
- * this_cpu_add() and local_add() are NMI-safe, as on x86 and arm64).
- * Never blocks.
+ * Context: any where RCU is watching, hard interrupt and NMI included
+ * (NMI only where this_cpu_add() and local_add() are NMI-safe, as on x86
+ * and arm64). Never blocks.
  * Return: true if the references were taken, false otherwise.
  */
 static inline bool __must_check
@@ -540,6 +556,7 @@ rundown_pcpu_acquire_many(struct rundown_pcpu *ref, unsigned long n)
 	if (WARN_ON_ONCE(n - 1 >= RUNDOWN_PCPU_MAX_MANY))
 		return false;
 	/* The section: the fence in rundown_pcpu_wait() waits for it ([C]). */
+	RCU_LOCKDEP_WARN(!rcu_is_watching(), "rundown_pcpu_acquire() where RCU is not watching");
 	preempt_disable();
 	/* [B] Acquire: pairs with the release store of @state in reinit. */
 	state = smp_load_acquire(&ref->state);
@@ -573,15 +590,19 @@ static inline bool __must_check rundown_pcpu_acquire(struct rundown_pcpu *ref)
  * locked instruction while no run-down is in progress. During run-down it
  * subtracts from the central count and wakes the waiters when the last
  * reference goes; @ref may then be freed at once, so nothing of it is
- * touched after that subtraction but the wake-up key.
+ * touched after that subtraction but the wake-up key. Releasing more than
+ * is held is found once run-down began: see rundown_pcpu_wait().
  *
- * Context: any, hard interrupt included. Never blocks.
+ * Context: any where RCU is watching, hard interrupt included; NMI for
+ * references the NMI took itself (such a release never drops the last
+ * reference: the fence waits for the NMI). Never blocks.
  */
 static inline void rundown_pcpu_release_many(struct rundown_pcpu *ref,
 					     unsigned long n)
 {
 	unsigned long state;
 
+	RCU_LOCKDEP_WARN(!rcu_is_watching(), "rundown_pcpu_release() where RCU is not watching");
 	preempt_disable();
 	/*
 	 * [A] No ordering of its own: a counter update ends its section
@@ -704,5 +725,7 @@ static inline void rundown_pcpu_release_owned(struct rundown_pcpu *ref)
 	__rundown_disown(&ref->dep_map);
 	rundown_pcpu_release(ref);
 }
+
+#include <linux/rundown_ptr.h>
 
 #endif /* _LINUX_RUNDOWN_H */
