@@ -11,10 +11,11 @@
 # A tree passes when the build (W=1) succeeds with no compiler or modpost warning
 # (modpost checks every symbol against the tree's Module.symvers: a 64-bit
 # division that needs libgcc fails on i386) and every module is there. A
-# third test checks the layering on the nosmp objects: the primitive
-# (kmod/rundown.o) uses no symbol of main.o, dev.o or bench.o and holds no
-# module init or exit, and its sources include neither internal.h nor the
-# device's uapi. Writes "passed failed" to $RESULTS/builds.count.
+# third test checks the layering on the nosmp objects: the primitive's
+# units (kmod/rundown.o, kmod/rundown_ptr.o) use no symbol of main.o, dev.o
+# or bench.o and hold no module init or exit, and their sources include
+# neither internal.h nor the device's uapi. Writes "passed failed" to
+# $RESULTS/builds.count.
 #
 # Environment (exported by the top-level Makefile): ROOT, BUILD, RESULTS; JOBS.
 set -u
@@ -62,27 +63,30 @@ build_against() {
 	ok "$1 ($n modules, $(($(date +%s) - t0)) s)"
 }
 
-# The primitive's object: nothing from main.o, dev.o or bench.o; no module init.
+# The primitive's units: nothing from main.o, dev.o or bench.o; no module init.
+PRIMITIVE="rundown rundown_ptr"
 layering() {
 	objs=$BUILD/builds-nosmp-src/kmod
-	for o in main dev bench rundown; do
+	for o in main dev bench $PRIMITIVE; do
 		[ -f "$objs/$o.o" ] || { bad layering "no $objs/$o.o (the nosmp build failed)"; return; }
 	done
 	for o in main dev bench; do
 		nm --defined-only "$objs/$o.o" | awk '{ print $3 }'
 	done | sort -u > "$BUILD/builds-layering.defined"
-	nm -u "$objs/rundown.o" | awk '{ print $2 }' | sort -u > "$BUILD/builds-layering.used"
-	uses=$(comm -12 "$BUILD/builds-layering.defined" "$BUILD/builds-layering.used" | tr '\n' ' ')
-	[ -z "$uses" ] || { bad layering "kmod/rundown.o uses $uses"; return; }
-	if nm --defined-only "$objs/rundown.o" | grep -qwE 'init_module|cleanup_module|__this_module'; then
-		bad layering "kmod/rundown.o holds module init or exit"
-		return
-	fi
-	if grep -nE '#include +("internal\.h"|<uapi/linux/rundown\.h>)' \
-		"$ROOT/kmod/rundown.c" "$ROOT/kmod/include/linux/rundown.h"; then
-		bad layering "the primitive includes the device's headers"
-		return
-	fi
+	for o in $PRIMITIVE; do
+		nm -u "$objs/$o.o" | awk '{ print $2 }' | sort -u > "$BUILD/builds-layering.used"
+		uses=$(comm -12 "$BUILD/builds-layering.defined" "$BUILD/builds-layering.used" | tr '\n' ' ')
+		[ -z "$uses" ] || { bad layering "kmod/$o.o uses $uses"; return; }
+		if nm --defined-only "$objs/$o.o" | grep -qwE 'init_module|cleanup_module|__this_module'; then
+			bad layering "kmod/$o.o holds module init or exit"
+			return
+		fi
+		if grep -nE '#include +("internal\.h"|<uapi/linux/rundown\.h>)' \
+			"$ROOT/kmod/$o.c" "$ROOT/kmod/include/linux/$o.h"; then
+			bad layering "the primitive includes the device's headers"
+			return
+		fi
+	done
 	ok layering
 }
 
