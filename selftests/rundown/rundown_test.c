@@ -1221,15 +1221,28 @@ TEST_F(rd, access_owner_group_other)
 	munmap(o, sizeof(*o));
 }
 
+/* One 0600 object of user A's, kept by @k: @o->id is it. NULL on failure. */
+static struct objs *a_keeps_one(struct keeper *k, __u32 variant)
+{
+	struct objs *o = objs_alloc(variant);
+
+	if (!o)
+		return NULL;
+	o->n = 1;
+	if (keeper_start(k, &user_a, make_objs, o)) {
+		munmap(o, sizeof(*o));
+		return NULL;
+	}
+	o->id = o->ids[0];
+	return o;
+}
+
 TEST_F(rd, access_cap_ipc_owner_overrides)
 {
-	struct objs *o = objs_alloc(variant->variant);
 	struct keeper k;
+	struct objs *o = a_keeps_one(&k, variant->variant);
 
 	ASSERT_NE(NULL, o);
-	o->n = 1;
-	ASSERT_EQ(0, keeper_start(&k, &user_a, make_objs, o));
-	o->id = o->ids[0];
 	/* CAP_IPC_OWNER alone opens a 0600 object of someone else... */
 	EXPECT_EQ(0, as_user(&user_b_ipc_owner, open_obj, o));
 	/* ...and nothing else does: not CAP_DAC_OVERRIDE, not CAP_SYS_ADMIN. */
@@ -1266,13 +1279,10 @@ TEST_F(rd, access_checked_at_open_only)
 	 * A file attached to an object may do everything with it, whoever
 	 * uses the file: here root's, inherited by a child that became B.
 	 */
-	struct objs *o = objs_alloc(variant->variant);
 	struct keeper k;
+	struct objs *o = a_keeps_one(&k, variant->variant);
 
 	ASSERT_NE(NULL, o);
-	o->n = 1;
-	ASSERT_EQ(0, keeper_start(&k, &user_a, make_objs, o));
-	o->id = o->ids[0];
 	o->fd = self->fd;
 	ASSERT_EQ(0, rd_openid(self->fd, o->id));
 	EXPECT_EQ(EACCES, as_user(&user_b, open_obj, o));
