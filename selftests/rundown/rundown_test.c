@@ -1280,8 +1280,11 @@ TEST_F(rd, bench_ptr)
 
 	if (online_cpus() < 2)
 		SKIP(return, "replace needs 2 CPUs");
+	/* Every reader the CPUs allow, long enough to race many replacements. */
 	bench_args_for(&b, variant->variant, RUNDOWN_BENCH_REPLACE);
 	b.mech = mech;
+	b.threads = (__u32)online_cpus() - 1;
+	b.duration_ms = 200;
 	ASSERT_EQ(0, rd_bench(self->fd, &b));
 	EXPECT_LT(0, b.ops);
 	EXPECT_EQ(0, b.refused);
