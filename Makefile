@@ -40,11 +40,13 @@ clean:
 
 # Debian packages every target needs. linux-image-amd64 is the kernel booted
 # in QEMU; linux-source-6.1 provides checkpatch, the kselftest harness and the
-# debug kernel's sources.
+# debug kernel's sources; the aarch64 cross compiler builds the rseq read side
+# for its disassembly check (check-userspace-fastpath).
 DEPS := build-essential kmod cpio xz-utils bc flex bison libelf-dev libssl-dev \
 	linux-headers-amd64 linux-image-amd64 linux-source-6.1 \
 	qemu-system-x86 busybox-static sparse \
-	cmake g++ libgtest-dev liburcu-dev gnuplot-nox dkms rsync file perl spin
+	cmake g++ libgtest-dev liburcu-dev gnuplot-nox dkms rsync file perl spin \
+	g++-aarch64-linux-gnu
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEPS)

@@ -34,6 +34,7 @@
 #ifndef RUNDOWN_RUNDOWN_H
 #define RUNDOWN_RUNDOWN_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -125,47 +126,80 @@ bool rundown_is_active(const struct rundown_ref *ref) RUNDOWN_NOEXCEPT;
 /*
  * Cache-aware run-down protection (NT's EX_RUNDOWN_REF_CACHE_AWARE).
  *
- * One slot per possible CPU, each on its own RUNDOWN_PCPU_STRIDE bytes;
- * acquire and release work on the slot of the CPU they run on (read from
- * the rseq area, so picking it costs a load), and a release may land on
- * another slot than its acquire: slot values are modular. Wait marks every
- * slot, collects them into @central and sleeps on @state. See
- * <rundown/rundown.hpp> for the protocol. All fields are private.
+ * One counter ("slot") per possible CPU, each on its own
+ * RUNDOWN_PCPU_STRIDE bytes, and one central count. While the object is
+ * live, acquire and release add to and subtract from the slot of the CPU
+ * they run on; a release may land on another slot than its acquire (slot
+ * values are modular, only their sum means anything). Run-down sets the
+ * flag (the central count becomes non-zero), fences, sums the slots once
+ * into the central count and sleeps until it drains. Two protocols, chosen
+ * once per process (rundown_pcpu_protocol()):
+ *  - "rseq" (x86-64, aarch64, with glibc's rseq registration and the
+ *    kernel's MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ): acquire and release
+ *    are restartable sequences that check the flag and commit with one
+ *    non-locked add; run-down's fence is one membarrier system call.
+ *  - "locked" (everywhere else, or with RUNDOWN_PCPU_PROTOCOL=locked in the
+ *    environment): acquire is a compare-and-swap and release an atomic
+ *    subtraction on the slot; run-down collapses every slot with an
+ *    atomic exchange.
+ * See <rundown/rundown.hpp> for the protocols, the costs and fork().
+ * All fields are private.
  */
 #define RUNDOWN_PCPU_STRIDE 128 /* two 64-byte lines: x86 prefetches pairs */
 
 struct rundown_pcpu {
-	uint64_t *slots;   /* nr_slots words, RUNDOWN_PCPU_STRIDE bytes apart */
-	uint32_t nr_slots; /* possible CPUs */
-	uint32_t state;    /* futex word: live, dying (+sleepers), dead */
-	int64_t central;   /* references collected from slots during run-down */
-	int64_t slot_max;  /* per-slot reference bound (overflow guard) */
+	uint64_t count __attribute__((aligned(8)));   /* central count: 0 while live */
+	uint64_t *slots __attribute__((aligned(8)));  /* nr_slots words, RUNDOWN_PCPU_STRIDE apart */
+	int64_t rseq_offset __attribute__((aligned(8))); /* glibc's __rseq_offset */
+	uint32_t nr_slots;                            /* possible CPUs; 0: not initialised */
+	uint32_t mode;                                /* the protocol and how to find the CPU */
 };
 
 /* Allocate the slots and make @ref live: 0, or -ENOMEM. */
 RUNDOWN_MUST_CHECK int rundown_pcpu_init(struct rundown_pcpu *ref) RUNDOWN_NOEXCEPT;
-/* Free the slots. Nobody may use @ref any more (no holder, no waiter). */
+/*
+ * Free the slots. Nobody may use @ref any more (no holder, no waiter). A
+ * @ref whose init failed may be exited too.
+ */
 void rundown_pcpu_exit(struct rundown_pcpu *ref) RUNDOWN_NOEXCEPT;
 
 void rundown_pcpu_reinit(struct rundown_pcpu *ref) RUNDOWN_NOEXCEPT;
+/* As rundown_acquire(); always false on a @ref whose init failed. */
 RUNDOWN_MUST_CHECK bool rundown_pcpu_acquire(struct rundown_pcpu *ref) RUNDOWN_NOEXCEPT;
 /*
- * As rundown_acquire_many; the overflow bound is per CPU slot: a slot may
- * hold up to 2^60 / nr_slots references, far more than any program holds.
+ * As rundown_acquire_many(), except that the total is not bounded by
+ * RUNDOWN_ACQUIRE_MAX: the count is exact while fewer than 2^60
+ * references are held at once (run-down reports more as misuse).
  */
 RUNDOWN_MUST_CHECK bool rundown_pcpu_acquire_many(struct rundown_pcpu *ref,
 						  unsigned long n) RUNDOWN_NOEXCEPT;
 /*
  * Drop references. A release without a matching acquire is detected once
- * run-down began (the collected count would go negative), not before:
+ * run-down began (the summed count would go negative), not before:
  * while live, slots are modular and any one of them may be negative.
  */
 void rundown_pcpu_release(struct rundown_pcpu *ref) RUNDOWN_NOEXCEPT;
 void rundown_pcpu_release_many(struct rundown_pcpu *ref, unsigned long n) RUNDOWN_NOEXCEPT;
 void rundown_pcpu_wait(struct rundown_pcpu *ref) RUNDOWN_NOEXCEPT;
 int rundown_pcpu_wait_timeout(struct rundown_pcpu *ref, uint64_t timeout_ns) RUNDOWN_NOEXCEPT;
+/*
+ * Run down @n objects at once and wait for all of them: the same as
+ * rundown_pcpu_wait() on each, but one fence (one membarrier system call)
+ * for all of them instead of one each. @refs may repeat an object.
+ */
+void rundown_pcpu_wait_many(struct rundown_pcpu *const *refs, size_t n) RUNDOWN_NOEXCEPT;
+/* The same, with the i-th object given by @at(@ctx, i) (0 <= i < @n). */
+void rundown_pcpu_wait_many_at(size_t n, struct rundown_pcpu *(*at)(void *ctx, size_t i),
+			       void *ctx) RUNDOWN_NOEXCEPT;
 void rundown_pcpu_completed(struct rundown_pcpu *ref) RUNDOWN_NOEXCEPT;
 bool rundown_pcpu_is_active(const struct rundown_pcpu *ref) RUNDOWN_NOEXCEPT;
+
+/*
+ * The cache-aware protocol this process uses: "rseq" or "locked". Chosen
+ * once, before the first object exists, and never changed (a child of
+ * fork() keeps its parent's).
+ */
+const char *rundown_pcpu_protocol(void) RUNDOWN_NOEXCEPT;
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -38,10 +38,12 @@
 //    single fetch_sub. Every thread hits the same cache line: best for
 //    objects used by a few threads, or many objects.
 //  - rundown::pcpu_ref: cache-aware (NT's EX_RUNDOWN_REF_CACHE_AWARE). One
-//    slot per possible CPU on its own 128 bytes; acquire and release touch
-//    only the current CPU's slot (picked from the rseq area: one load), so
-//    throughput scales with cores. Costs 128 bytes per possible CPU and a
-//    wait that visits every slot.
+//    slot per possible CPU on its own 128 bytes and a central count. While
+//    the object is live, acquire and release touch only the current CPU's
+//    slot, with no locked instruction and no barrier (the "rseq" protocol
+//    below), so the read side costs what RCU's does and scales with cores.
+//    Costs 128 bytes per possible CPU and a run-down that pays one
+//    membarrier system call and visits every slot.
 // rundown::kernel::ref / kernel::pcpu_ref (<rundown/kernel.hpp>) have the
 // same interface, backed by /dev/rundown, so tests and benchmarks can swap
 // the native implementation for the kernel's.
@@ -67,8 +69,8 @@
 //    reinit before run-down or while held, completed before the run-down
 //    finished.
 //
-// The protocol
-// ------------
+// The protocols
+// -------------
 // ref: the NT word. Bit 0 = run-down in progress, count in units of 2.
 // acquire CASes count+2 unless bit 0 is set; release fetch_subs 2; wait CASes
 // 0 -> 1 (no holders) or fetch_ors bit 0, then sleeps on the word's low 32
@@ -76,14 +78,63 @@
 // (bit 0 set, no holders) is the only one that calls FUTEX_WAKE: bit 0 set
 // means a waiter exists, so the release fast path stays one atomic op with
 // no waiter flag of its own.
-// pcpu_ref: each slot counts in units of 4, modular (a release on another
-// CPU makes a slot negative); bit 0 = run-down, bit 1 = collapsed. The first
-// waiter marks every slot, collects every slot into a central counter
-// (exchange, sum) and drops the central counter's bias; a release that sees
-// bit 0 leaves its delta to the collection, or, when its slot is already
-// collapsed, subtracts from the central counter and finishes the run-down
-// if it reached 0. The idea is percpu_ref's switch to atomic mode; the
-// collapsed bit replaces its RCU grace period. Details in src/rundown.cpp.
+//
+// pcpu_ref, "rseq" protocol (x86-64 and aarch64 with glibc's rseq
+// registration and MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ; the kernel's
+// rundown_pcpu follows the same design with its own tools):
+//  - Flag: the central count, 0 while live. Reader: inside an rseq critical
+//    section on glibc's registration, read the CPU number, load the flag
+//    (acquire), and if it is clear commit with one non-locked add to that
+//    CPU's slot (release: subtract). The kernel aborts the section when
+//    the thread is preempted, migrated or signalled inside it, and the
+//    section restarts. (The kernel's reader disables preemption instead
+//    and uses this_cpu_add: it cannot be interrupted half-way, where ours
+//    is restarted.) A release that finds the flag set subtracts from the
+//    central count with a fully ordered RMW.
+//  - Run-down: set the flag (CAS 0 -> dying | unswept | bias); fence:
+//    membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ), which runs a full
+//    barrier on every CPU running one of our threads and aborts the
+//    section in flight there (the kernel's fence is
+//    synchronize_rcu_expedited(): a grace period waits for the sections
+//    instead of aborting them). After the fence no section that read the
+//    flag clear can commit, so the slots are frozen: sum them once
+//    (modular: a reference taken on one CPU and dropped on another leaves
+//    +1 and -1 behind) and hand the sum over to the central count in one
+//    RMW that also removes the bias. The bias (2^59 + 2^31) keeps the
+//    central count from reading 0 before the hand-over whatever the
+//    releases that came to it since the flag. Drained is one acquire load:
+//    the central count is 0 (with its flags). Whoever takes it there (the
+//    hand-over or the last release) wakes the waiters that marked
+//    themselves; the futex word is the count's low half, which is why the
+//    bias has bits there. Any waiter that saw the flag may fence, sweep and
+//    hand over; the hand-over is a CAS from "unswept", so it happens once.
+//  - Plain MEMBARRIER_CMD_PRIVATE_EXPEDITED would not do: a section that
+//    read the flag clear before the fence could commit after the sweep.
+//  - rundown_pcpu_wait_many() / rundown::wait_many() flag every object,
+//    fence once, then sweep and wait for each: one system call for all.
+//
+// pcpu_ref, "locked" protocol (the fallback; chosen once per process where
+// the rseq one cannot run: other architectures, __rseq_size == 0, e.g.
+// GLIBC_TUNABLES=glibc.pthread.rseq=0, a kernel or a seccomp profile without
+// membarrier's rseq commands, a ThreadSanitizer build of the library, or
+// RUNDOWN_PCPU_PROTOCOL=locked in the environment, for debuggers: single-
+// stepping through a critical section aborts it forever): a slot counts in
+// units of 2, bit 0 = collapsed. acquire CASes +2 unless collapsed; release
+// fetch_subs 2 and, when the slot was collapsed, subtracts from the central
+// count. Run-down sets the flag the same way, one waiter claims the sweep
+// (clears "unswept"), exchanges every slot with "collapsed" and hands the
+// sum over as above; no fence, the exchanges are the fence. The two
+// protocols never mix: every object of a process follows the process's
+// choice, and a slot is only ever updated by one kind of instruction.
+//
+// fork(): the child keeps the parent's protocol (it inherits the rseq
+// registration of the forking thread and the process's membarrier
+// registration) and a copy of every object, with the references that any
+// thread held at the fork still counted, as a copied lock stays locked:
+// references of threads that do not exist in the child are never released
+// there, so the child must not wait for those objects (it may for objects
+// whose holders are its own). Objects are never shared between parent and
+// child.
 //
 // Limitations
 // -----------
@@ -91,22 +142,28 @@
 //    processes. The kernel backend is.
 //  - A waiter that holds a reference itself waits forever (the kernel
 //    backend reports -EDEADLK; the native one cannot tell holders apart).
-//  - pcpu_ref detects a surplus release only once run-down began, and
-//    bounds each slot, not the total, at 2^60 / possible CPUs references.
-//    A slot that only ever acquires while its releases land on other CPUs
-//    drifts upwards by one per pair; after 2^60 / possible CPUs such pairs
-//    (months of nothing else, even with 1024 CPUs) its acquires would fail.
+//  - pcpu_ref detects a surplus release only once run-down began, and does
+//    not bound the total: the count is exact while fewer than 2^59
+//    references are held at once (run-down reports more as misuse). Slots
+//    drift apart with every hand-off between CPUs, harmlessly.
+//  - rseq protocol: a thread without glibc's rseq registration (created by
+//    a raw clone(), or after unregistering it) must not use a pcpu_ref
+//    (misuse: abort). ThreadSanitizer cannot see the sections; a TSan build
+//    of the library runs the locked protocol.
 //  - Objects must not move while in use: ref and pcpu_ref are neither
 //    copyable nor movable.
 //
-// Costs (x86-64, one thread, see the benchmark for numbers on your machine)
+// Costs (x86-64, see the benchmark for numbers on your machine)
 // -----
 //  - ref: acquire = one locked CAS, release = one locked sub: the floor for
 //    one shared word, about 12 ns per pair on the reference 2-core machine.
-//  - pcpu_ref: the same on a per-CPU line plus an rseq cpu_id load; no
-//    sharing between CPUs while live.
-//  - wait with no holders: ref one CAS; pcpu_ref two atomic ops per possible
-//    CPU. Both well under a microsecond on small machines.
+//  - pcpu_ref, rseq: acquire and release are about ten plain instructions
+//    each (arm the section, load the CPU number and the flag, add); no
+//    sharing between CPUs while live. Run-down: two CASes, one membarrier
+//    system call (about a microsecond with no other thread running; an
+//    IPI to each CPU that runs one of our threads otherwise) and one load
+//    per possible CPU. locked: the same as ref on a per-CPU line; run-down
+//    one exchange per possible CPU, no system call.
 
 #ifndef RUNDOWN_RUNDOWN_HPP
 #define RUNDOWN_RUNDOWN_HPP
@@ -115,8 +172,10 @@
 #include <rundown/rundown.h>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <new>
+#include <span>
 #include <utility>
 
 namespace rundown {
@@ -205,6 +264,9 @@ public:
 	pcpu_ref(const pcpu_ref&) = delete;
 	pcpu_ref& operator=(const pcpu_ref&) = delete;
 
+	// False when the non-throwing constructor could not allocate the
+	// slots: such an object is born run down (acquires fail, waits
+	// return at once).
 	[[nodiscard]] bool valid() const noexcept { return r_.slots != nullptr; }
 
 	[[nodiscard]] bool acquire() noexcept { return detail::pcpu_acquire(&r_); }
@@ -225,6 +287,18 @@ public:
 private:
 	rundown_pcpu r_{};
 };
+
+// Run down every object of @refs and wait for all of them, with one fence
+// for the lot (rundown_pcpu_wait_many).
+inline void wait_many(std::span<pcpu_ref* const> refs) noexcept
+{
+	rundown_pcpu_wait_many_at(
+		refs.size(),
+		[](void* ctx, std::size_t i) {
+			return (*static_cast<std::span<pcpu_ref* const>*>(ctx))[i]->native_handle();
+		},
+		&refs);
+}
 
 // Tag for guard's try-acquiring constructor.
 struct try_to_acquire_t {
