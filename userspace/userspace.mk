@@ -13,6 +13,12 @@
 #                                   registration disabled by its tunable)
 #   make check-userspace-fastpath   the rseq read side's disassembly, x86-64
 #                                   and aarch64 (a cross build)
+#   make check-userspace-abi        exported symbols, soname, the inline code's
+#                                   layout against userspace/abi/, i386 and
+#                                   aarch64 builds, unused timeout results
+#   make check-userspace-package    consumers: find_package against an
+#                                   installed prefix, add_subdirectory and
+#                                   FetchContent without GTest, pkg-config
 #   make install-userspace PREFIX=/usr/local [DESTDIR=...]
 #
 # Each check writes $(RESULTS)/<suite>.count ("<passed> <failed>") and a
@@ -42,7 +48,7 @@ endef
 
 .PHONY: userspace userspace-tsan userspace-asan install-userspace \
 	check-userspace check-userspace-tsan check-userspace-asan check-userspace-fallback \
-	check-userspace-fastpath
+	check-userspace-fastpath check-userspace-abi check-userspace-package
 
 userspace:
 	$(call us_build,$(US_BUILD),,RelWithDebInfo)
@@ -85,7 +91,17 @@ check-userspace-fastpath: userspace $(US_CROSS)/rundown_probe-aarch64
 	sh $(US_SRC)/tests/check-fastpath.sh $(RESULTS)/userspace-fastpath.count \
 		x86_64=$(US_BUILD)/rundown_probe aarch64=$(US_CROSS)/rundown_probe-aarch64
 
+check-userspace-abi: userspace
+	@mkdir -p $(RESULTS)
+	sh $(US_SRC)/tests/check-abi.sh $(RESULTS)/userspace-abi.count $(US_SRC) $(US_BUILD) $(BUILD)/userspace-abi
+
+check-userspace-package: userspace
+	@mkdir -p $(RESULTS)
+	sh $(US_SRC)/tests/check-package.sh $(RESULTS)/userspace-package.count $(US_SRC) $(US_BUILD) \
+		$(BUILD)/userspace-package
+
 install-userspace: userspace
 	$(US_CMAKE) --install $(US_BUILD) --prefix $(PREFIX)
 
-CHECK_SUITES += userspace userspace-tsan userspace-asan userspace-fallback userspace-fastpath
+CHECK_SUITES += userspace userspace-tsan userspace-asan userspace-fallback userspace-fastpath \
+	userspace-abi userspace-package

@@ -6,9 +6,10 @@
  * Two CPU slots; two holders that acquire and release (twice, once), each
  * operation on whichever slot the thread's CPU hint names at that moment
  * (a hint: a thread may migrate between reading it and the atomic op); two
- * waiters that run the object down at once (one claims the sweep; the other
- * sleeps); the first reinitialises it after both returned and runs it down
- * again. Sequentially consistent memory, as in librundown-pcpu.pml.
+ * waiters that run the object down at once (the flag's winner sweeps; the
+ * other sleeps); the first reinitialises it as soon as its own wait returned (the
+ * second, maybe still asleep, must return: the generation moved on) and
+ * runs it down again. Sequentially consistent memory, as in librundown-pcpu.pml.
  *
  * Checked: no wait returns while a holder is inside; no acquire succeeds
  * after a wait returned and before the reinit; the count never goes
@@ -16,12 +17,16 @@
  */
 // cc: -DSAFETY
 // pan: -m1000000
-// plant: PLANT_NO_CLAIM
-//   every waiter that sees the count unswept collapses slots and hands over
-//   (no claim): the sum is split and the bias removed twice.
+// plant: PLANT_ANY_WAITER_SWEEPS
+//   every waiter that sees the count unswept collapses slots and hands over,
+//   not only the flag's winner: the sum is split and the bias removed twice.
 // plant: PLANT_RELEASE_IGNORES_COLLAPSED
 //   a release on a collapsed slot leaves its delta there: the sweep has
 //   taken that slot already, the count never drains.
+// plant: PLANT_NO_LATE_SLEEPERS
+//   the flag does not inherit "sleepers" from a run-down that had some: a
+//   late waiter that read the futex word before the reinit can find the
+//   same value in the next run-down, sleep, and never be woken.
 // plant: PLANT_ZERO_LOW_BIAS
 //   a bias whose low half is 0 (and no poll): the second waiter, asleep
 //   before the hand-over, reads the futex word unchanged when the count
@@ -43,6 +48,8 @@ bool collapsed[NCPU];
 #define DRAINED	(dying && !unswept && cnt == 0)
 
 bool asleep[NWAIT];
+byte gen;			/* rundown_pcpu::gen, bumped by reinit */
+bool late;			/* its top bit: the finished run-down had sleepers */
 byte inside;
 bool returned;
 byte done_waiting;
@@ -101,19 +108,9 @@ proctype holder(byte rounds)
 	}
 }
 
-/* Claim, collapse every slot (exchange), hand over. */
+/* The flag's winner (mine) collapses every slot (exchange), hands over. */
 inline sweep()
 {
-	atomic {
-		if
-#ifdef PLANT_NO_CLAIM
-		:: unswept -> mine = 1
-#else
-		:: unswept -> unswept = 0; mine = 1
-#endif
-		:: else -> mine = 0
-		fi
-	}
 	if
 	:: mine ->
 		sum = 0;
@@ -146,14 +143,20 @@ inline wait(me)
 {
 	atomic {
 		if
-		:: !dying -> dying = 1; unswept = 1; biased = 1; cnt = BIAS
-		:: else -> skip
+		:: !dying -> dying = 1; unswept = 1; biased = 1; cnt = BIAS; sleepers = late; mine = 1
+#ifdef PLANT_ANY_WAITER_SWEEPS
+		:: else -> mine = unswept
+#else
+		:: else -> mine = 0
+#endif
 		fi
 	}
 	sweep();
+	mygen = gen;
 	do
+	:: atomic { (!dying || gen != mygen) -> break }	/* reinitialised: over */
 	:: atomic { DRAINED -> assert(inside == 0); returned = 1; break }
-	:: atomic { !DRAINED -> sleepers = 1; low = LOW }
+	:: atomic { (dying && gen == mygen && !DRAINED) -> sleepers = 1; low = LOW }
 		atomic {
 			if
 			:: LOW == low -> asleep[me] = 1
@@ -170,6 +173,10 @@ inline reinit()
 	atomic {
 		assert(DRAINED);
 		returned = 0;
+		gen++;
+#ifndef PLANT_NO_LATE_SLEEPERS
+		late = sleepers;
+#endif
 		slot[0] = 0;
 		slot[1] = 0;
 		collapsed[0] = 0;
@@ -185,12 +192,12 @@ proctype waiter(byte me)
 	short sum, low;
 	byte i;
 	bool w, mine;
+	byte mygen;
 	wait(me);
 	done_waiting++;
 	if
 	:: me == 0 ->
-		(done_waiting == NWAIT);
-		reinit();
+		reinit();	/* at once: the other waiter must return all the same */
 		wait(me)
 	:: else -> skip
 	fi

@@ -2,12 +2,13 @@
  * librundown's cache-aware variant, "rseq" protocol (userspace/src/pcpu.cpp,
  * userspace/include/rundown/detail/rseq.hpp), checked with spin.
  *
- * Two CPUs; two holder threads that acquire and release (twice, once), and are
+ * Two CPUs; two holder threads that acquire and release once each, and are
  * interrupted (preempted, signalled: the section aborts) and migrated to the
  * other CPU at any point, inside a critical section or between them; two
- * waiters that run the object down at once (both may fence and sweep, one
- * hand-over wins); the first reinitialises it after both returned and runs
- * it down again. Memory is sequentially consistent here: the model checks
+ * waiters that run the object down at once (the one whose flag CAS won
+ * fences and sweeps); the first reinitialises it as soon as its own wait
+ * returned, while the second may still be asleep (it must return: the
+ * generation moved on), and runs it down again. Memory is sequentially consistent here: the model checks
  * the protocol's logic (flag, abort, fence, sweep, central count, wake), not
  * the hardware ordering, which the membarrier's barriers and the acquire
  * load of the flag carry (see the sources).
@@ -22,6 +23,14 @@
  *
  * Planted bugs, each must be caught:
  */
+// plant: PLANT_ANY_WAITER_SWEEPS
+//   any waiter that sees the count unswept fences, sweeps and hands over
+//   with a CAS from that value: after a reinit the next run-down's count
+//   can read the same, and a stale sum is handed over.
+// plant: PLANT_NO_LATE_SLEEPERS
+//   the flag does not inherit "sleepers" from a run-down that had some: a
+//   late waiter that read the futex word before the reinit can find the
+//   same value in the next run-down, sleep, and never be woken.
 // cc: -DSAFETY
 // pan: -m1000000
 // plant: PLANT_FENCE_NO_ABORT
@@ -51,6 +60,8 @@ byte cpu[NHOLD];
 bool armed[NHOLD];		/* rseq_cs set and the ip in [start, post_commit) */
 bool abort_pending[NHOLD];	/* the kernel moved the ip to the abort handler */
 bool asleep[NWAIT];
+byte gen;			/* rundown_pcpu::gen, bumped by reinit */
+bool late;			/* its top bit: the finished run-down had sleepers */
 byte inside;			/* holders between a successful acquire and its release */
 bool returned;			/* a wait returned, no reinit since */
 byte budget = BUDGET;
@@ -251,10 +262,14 @@ inline fence_and_sweep()
 	for (i : 0 .. NCPU - 1) {
 		sum = sum + slot[i]	/* one load per slot, interleaved */
 	}
-	/* the hand-over CAS: only from an unswept count */
+	/* the hand-over (fetch_add; with the plant: a CAS from "unswept") */
 	atomic {
 		if
+#ifdef PLANT_ANY_WAITER_SWEEPS
 		:: unswept ->
+#else
+		:: true ->
+#endif
 			assert(sum >= 0);
 			cnt = cnt - BIAS + sum;
 			assert(cnt >= 0);
@@ -275,18 +290,23 @@ inline wait(me)
 {
 	atomic {
 		if
-		:: !dying -> dying = 1; unswept = 1; cnt = BIAS
-		:: else -> skip
-		fi;
-		swept = !unswept
+		:: !dying -> dying = 1; unswept = 1; cnt = BIAS; sleepers = late; won = 1
+#ifdef PLANT_ANY_WAITER_SWEEPS
+		:: else -> won = unswept
+#else
+		:: else -> won = 0
+#endif
+		fi
 	}
 	if
-	:: !swept -> fence_and_sweep()
+	:: won -> fence_and_sweep()
 	:: else -> skip
 	fi;
+	mygen = gen;
 	do
-	:: atomic { DRAINED -> assert(inside == 0); returned = 1; low = 0; swept = 0; break }
-	:: atomic { !DRAINED -> sleepers = 1; low = LOW }
+	:: atomic { (!dying || gen != mygen) -> break }	/* reinitialised: over */
+	:: atomic { DRAINED -> assert(inside == 0); returned = 1; low = 0; won = 0; break }
+	:: atomic { (dying && gen == mygen && !DRAINED) -> sleepers = 1; low = LOW }
 		/* FUTEX_WAIT: sleeps only while the word still holds low */
 		atomic {
 			if
@@ -304,6 +324,10 @@ inline reinit()
 	atomic {
 		assert(DRAINED);
 		returned = 0;
+		gen++;
+#ifndef PLANT_NO_LATE_SLEEPERS
+		late = sleepers;
+#endif
 		slot[0] = 0;
 		slot[1] = 0;
 		cnt = 0;
@@ -316,13 +340,14 @@ proctype waiter(byte me)
 {
 	short sum, low;
 	byte i;
-	bool w, swept;
+	bool w, won;
+	byte mygen;
 	wait(me);
 	done_waiting++;
 	if
 	:: me == 0 ->
-		/* the owner: revive once both waits returned, run down again */
-		(done_waiting == NWAIT);
+		/* the owner: revive at once (the other waiter may not have
+		 * woken up yet: it must return all the same), run down again */
 		reinit();
 		wait(me)
 	:: else -> skip
@@ -331,7 +356,7 @@ proctype waiter(byte me)
 
 init {
 	atomic {
-		run holder(0, 2);
+		run holder(0, 1);
 		run holder(1, 1);
 		run waiter(0);
 		run waiter(1)

@@ -7,12 +7,11 @@
 // <rundown/detail/core.hpp> and <rundown/detail/rseq.hpp>, and the
 // protocols are described in <rundown/rundown.hpp>.
 //
-// Run-down, both protocols (any waiter may do steps 2-4; one does):
+// Run-down, both protocols (the waiter whose flag CAS succeeded does 2-4):
 //  1. Flag: CAS count 0 -> dying | unswept | bias. From now on every rseq
 //     section that starts fails (acquire) or goes to the central count
 //     (release).
-//  2. Fence. rseq: membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ), by a
-//     waiter that saw the flag set. The kernel runs a full barrier on
+//  2. Fence. rseq: membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ). The kernel runs a full barrier on
 //     every CPU that runs one of our threads and aborts the rseq section
 //     in flight there; a thread preempted inside a section aborts when it
 //     runs again. So after the fence no section that read the flag clear
@@ -25,11 +24,14 @@
 //  3. Sweep: sum every slot once (rseq: plain loads of frozen slots;
 //     locked: exchange each with "collapsed"). Modular arithmetic: exact
 //     while fewer than 2^59 references are held.
-//  4. Hand-over: one RMW adds the sum, removes the bias and clears
-//     "unswept" (rseq: a CAS that fails when another waiter already
-//     handed over; locked: the claim CAS came before the exchanges, so
-//     this is a fetch_add). The bias (2^59) keeps the count above 0 until
-//     then, whatever the releases that came to it since step 1.
+//  4. Hand-over: one fetch_add adds the sum, removes the bias and clears
+//     "unswept". The bias keeps the count above 0 until then, whatever the
+//     releases that came to it since step 1.
+// Only the flag's winner sweeps: a CAS from 0 cannot succeed in the wrong
+// generation. (Letting any waiter that saw "unswept" hand over with a CAS
+// from that value would not do: after a reinit the next run-down's count
+// can read exactly the same, and a waiter that summed the previous
+// generation's slots would hand over its stale sum; the model catches it.)
 // A release after the flag subtracts from the central count (acq_rel);
 // whoever takes it to 0 after the hand-over (the sweep, or that release)
 // wakes the sleepers if a waiter marked itself. After that RMW it touches
@@ -56,7 +58,7 @@
 #define RUNDOWN_SYS_RSEQ 0
 #endif
 
-namespace rundown::detail {
+namespace rundown::inline abi1::detail {
 
 #if RUNDOWN_SYS_RSEQ
 // The hand-written constants of detail/rseq.hpp against the system's.
@@ -131,17 +133,26 @@ std::uint32_t* pcpu_futex(rundown_pcpu* p) noexcept { return low_half(&p->count)
 
 constexpr bool drained(std::uint64_t v) noexcept { return (v & ~k_pc_sleepers) == k_pc_dying; }
 
-// Step 1. Returns the count as it is now (non-zero).
-std::uint64_t pcpu_flag(rundown_pcpu* p) noexcept
+u32_ref generation(rundown_pcpu* p) noexcept { return u32_ref(p->gen); }
+
+// rundown_pcpu::gen: the reinit count in bits 0-30; bit 31 set by a reinit
+// whose run-down had sleepers. A waiter of that run-down may still be on
+// its way to FUTEX_WAIT with a value it read before the reinit, and the
+// next run-down can bring the futex word back to that value (the bias's low
+// half, minus the same number of releases): so the next flag starts with
+// "sleepers" set, and that run-down's drain wakes it.
+constexpr std::uint32_t k_gen_late = std::uint32_t{1} << 31;
+
+// Step 1. True when this call set the flag (its caller sweeps).
+bool pcpu_flag(rundown_pcpu* p) noexcept
 {
+	const std::uint64_t flag = k_pc_dying | k_pc_unswept | k_pc_bias |
+				   ((generation(p).load(std::memory_order_acquire) & k_gen_late) ? k_pc_sleepers : 0);
 	std::uint64_t v = 0;
 	// acq_rel: nothing to publish or take yet, but the fence that
 	// follows must come after this store in every CPU's view (the
 	// membarrier system call is a full barrier on our side).
-	if (central(p).compare_exchange_strong(v, k_pc_dying | k_pc_unswept | k_pc_bias,
-					       std::memory_order_acq_rel, std::memory_order_acquire))
-		return k_pc_dying | k_pc_unswept | k_pc_bias;
-	return v;
+	return central(p).compare_exchange_strong(v, flag, std::memory_order_acq_rel, std::memory_order_acquire);
 }
 
 // Step 2 for every rseq object flagged so far in this thread.
@@ -169,79 +180,69 @@ std::int64_t checked_held(std::uint64_t sum) noexcept
 	return held;
 }
 
-// Steps 3 and 4, rseq protocol: after our fence, if nobody handed over yet.
-void pcpu_sweep_rseq(rundown_pcpu* p, std::uint64_t v) noexcept
+// Step 4, the hand-over of @held references counted in the slots.
+void pcpu_hand_over(rundown_pcpu* p, std::int64_t held) noexcept
 {
-	// Plain loads would do (the slots are frozen, see step 2); relaxed
-	// atomic loads say so to the compiler. The sum is modular.
-	std::uint64_t sum = 0;
-	for (std::uint32_t i = 0; i < p->nr_slots; ++i)
-		sum += pcpu_slot(p, i).load(std::memory_order_relaxed);
-	const std::int64_t held = checked_held(sum);
-	// Hand over once: only from a value that is still unswept. acq_rel:
-	// release is [A] for the holders our fence ordered before the sweep
-	// (the drained value's release sequence reaches every waiter);
-	// acquire takes the releases that came to the count before us.
-	while (v & k_pc_unswept) {
-		if ((v & k_pc_count) + static_cast<std::uint64_t>(held) < k_pc_bias)
-			misuse("rundown_pcpu_release: more releases than acquires");
-		const std::uint64_t next = v - k_pc_unswept - k_pc_bias + static_cast<std::uint64_t>(held);
-		if (central(p).compare_exchange_weak(v, next, std::memory_order_acq_rel,
-						     std::memory_order_acquire)) {
-			if (drained(next))
-				pcpu_finish(p, v);
-			return;
-		}
-	}
-}
-
-// Steps 3 and 4, locked protocol: claim the sweep, collapse every slot.
-void pcpu_sweep_locked(rundown_pcpu* p, std::uint64_t v) noexcept
-{
-	// Claim: only one waiter may exchange the slots. Relaxed: the
-	// exchanges and the hand-over carry the ordering.
-	do {
-		if (!(v & k_pc_unswept))
-			return;
-	} while (!central(p).compare_exchange_weak(v, v - k_pc_unswept, std::memory_order_relaxed,
-						   std::memory_order_relaxed));
-	// Acquire: [A], pairs with the release fetch_sub of every holder
-	// whose release landed in the slot before the exchange. A slot
-	// counts in units of 2 and was 0 (not collapsed) at reinit.
-	std::uint64_t sum = 0;
-	for (std::uint32_t i = 0; i < p->nr_slots; ++i)
-		sum += pcpu_slot(p, i).exchange(k_lk_collapsed, std::memory_order_acquire);
-	const std::int64_t held = checked_held(static_cast<std::uint64_t>(static_cast<std::int64_t>(sum) >> 1));
-	// acq_rel, as in pcpu_sweep_rseq.
-	const std::uint64_t old = central(p).fetch_add(static_cast<std::uint64_t>(held) - k_pc_bias,
-						       std::memory_order_acq_rel);
+	// acq_rel: release is [A] for the holders the sweep collected (the
+	// drained value's release sequence reaches every waiter); acquire
+	// takes the releases that came to the count before us.
+	const std::uint64_t old = central(p).fetch_add(
+		static_cast<std::uint64_t>(held) - k_pc_bias - k_pc_unswept, std::memory_order_acq_rel);
 	if ((old & k_pc_count) + static_cast<std::uint64_t>(held) < k_pc_bias)
 		misuse("rundown_pcpu_release: more releases than acquires");
 	if ((old & k_pc_count) + static_cast<std::uint64_t>(held) == k_pc_bias)
 		pcpu_finish(p, old);
 }
 
-void pcpu_sweep(rundown_pcpu* p, std::uint64_t v) noexcept
+// Step 3, rseq protocol, after the fence.
+void pcpu_sweep_rseq(rundown_pcpu* p) noexcept
 {
-	if (p->mode == k_mode_rseq)
-		pcpu_sweep_rseq(p, v);
-	else
-		pcpu_sweep_locked(p, v);
+	// Plain loads would do (the slots are frozen, see step 2); relaxed
+	// atomic loads say so to the compiler. The sum is modular.
+	std::uint64_t sum = 0;
+	for (std::uint32_t i = 0; i < p->nr_slots; ++i)
+		sum += pcpu_slot(p, i).load(std::memory_order_relaxed);
+	pcpu_hand_over(p, checked_held(sum));
 }
 
-// Sleep until drained. 0, or -ETIMEDOUT at @deadline.
-int pcpu_sleep(rundown_pcpu* p, std::uint64_t deadline, bool spin) noexcept
+// Step 3, locked protocol: collapse every slot.
+void pcpu_sweep_locked(rundown_pcpu* p) noexcept
+{
+	// Acquire: [A], pairs with the release fetch_sub of every holder
+	// whose release landed in the slot before the exchange. A slot
+	// counts in units of 2 and was 0 (not collapsed) at reinit.
+	std::uint64_t sum = 0;
+	for (std::uint32_t i = 0; i < p->nr_slots; ++i)
+		sum += pcpu_slot(p, i).exchange(k_lk_collapsed, std::memory_order_acquire);
+	pcpu_hand_over(p, checked_held(static_cast<std::uint64_t>(static_cast<std::int64_t>(sum) >> 1)));
+}
+
+void pcpu_sweep(rundown_pcpu* p) noexcept
+{
+	if (p->mode == k_mode_rseq)
+		pcpu_sweep_rseq(p);
+	else
+		pcpu_sweep_locked(p);
+}
+
+// Sleep until the run-down of generation @gen is over: drained, or a
+// reinit since (the count went back to 0, or the generation moved on: the
+// owner reinitialised after its wait returned, so ours is over too; the
+// reinit's release stores pair with our acquire loads, [A] through it).
+// 0, or -ETIMEDOUT at @deadline.
+int pcpu_sleep(rundown_pcpu* p, std::uint32_t gen, std::uint64_t deadline, bool spin) noexcept
 {
 	u64_ref c = central(p);
+	const auto over = [p, gen](std::uint64_t x) {
+		return drained(x) || x == 0 || generation(p).load(std::memory_order_acquire) != gen;
+	};
 	// Acquire: [A], the drained value's release sequence.
 	std::uint64_t v = c.load(std::memory_order_acquire);
-	for (int i = 0; spin && !drained(v) && i < k_spin_rounds; ++i) {
+	for (int i = 0; spin && !over(v) && i < k_spin_rounds; ++i) {
 		cpu_relax();
 		v = c.load(std::memory_order_acquire);
 	}
-	while (!drained(v)) {
-		if (v == 0)
-			misuse("rundown_pcpu_reinit raced a wait");
+	while (!over(v)) {
 		if (expired(deadline))
 			return -ETIMEDOUT;
 		if (!(v & k_pc_sleepers)) {
@@ -266,41 +267,49 @@ int pcpu_sleep(rundown_pcpu* p, std::uint64_t deadline, bool spin) noexcept
 	return 0;
 }
 
-int pcpu_wait(rundown_pcpu* p, std::uint64_t timeout_ns) noexcept
+int pcpu_wait(rundown_pcpu* p, std::uint64_t deadline, bool spin) noexcept
 {
-	const std::uint64_t deadline = deadline_after(timeout_ns);
-	const std::uint64_t v = pcpu_flag(p);
-	if (v & k_pc_unswept) {
+	const bool won = pcpu_flag(p);
+	// The generation of the run-down we joined, read after the flag: a
+	// reinit between the two only makes us wait for the next run-down.
+	const std::uint32_t gen = generation(p).load(std::memory_order_acquire);
+	if (won) {
 		if (p->mode == k_mode_rseq)
 			pcpu_fence();
-		pcpu_sweep(p, v);
+		pcpu_sweep(p);
 	}
-	return pcpu_sleep(p, deadline, timeout_ns != 0);
+	return pcpu_sleep(p, gen, deadline, spin);
 }
 
-// The batch: flag all, one fence, sweep all, then sleep on each. @at(i)
-// gives the i-th object.
+// The batch: flag all, one fence, sweep the ones we flagged, then sleep
+// on each. Which ones we flagged is kept on the stack, for up to k_batch
+// objects per fence.
+constexpr std::size_t k_batch = 4096;
+
 template <class At>
 void pcpu_wait_many(std::size_t n, At at) noexcept
 {
-	bool fence = false;
+	for (std::size_t first = 0; first < n; first += k_batch) {
+		const std::size_t count = std::min(k_batch, n - first);
+		std::uint64_t won[k_batch / 64] = {};
+		bool fence = false;
+		for (std::size_t i = 0; i < count; ++i) {
+			rundown_pcpu* p = at(first + i);
+			if (pcpu_flag(p)) {
+				won[i / 64] |= std::uint64_t{1} << (i % 64);
+				fence |= p->mode == k_mode_rseq;
+			}
+		}
+		if (fence)
+			pcpu_fence();
+		for (std::size_t i = 0; i < count; ++i)
+			if (won[i / 64] & (std::uint64_t{1} << (i % 64)))
+				pcpu_sweep(at(first + i));
+	}
 	for (std::size_t i = 0; i < n; ++i) {
 		rundown_pcpu* p = at(i);
-		if ((pcpu_flag(p) & k_pc_unswept) && p->mode == k_mode_rseq)
-			fence = true;
+		(void)pcpu_sleep(p, generation(p).load(std::memory_order_acquire), k_forever, true);
 	}
-	if (fence)
-		pcpu_fence();
-	for (std::size_t i = 0; i < n; ++i) {
-		rundown_pcpu* p = at(i);
-		// Re-read: a release (or another waiter) may have come in
-		// between; only an unswept count is swept.
-		const std::uint64_t v = central(p).load(std::memory_order_acquire);
-		if (v & k_pc_unswept)
-			pcpu_sweep(p, v);
-	}
-	for (std::size_t i = 0; i < n; ++i)
-		(void)pcpu_sleep(at(i), k_forever, true);
 }
 
 // Possible CPUs (not online ones: a CPU may come online later), from the
@@ -336,16 +345,24 @@ std::uint32_t possible_cpus() noexcept
 // and drained, no slots; acquires fail, waits return at once.
 void pcpu_make_empty(rundown_pcpu* ref) noexcept
 {
+	*ref = rundown_pcpu{};
 	ref->count = k_pc_dying;
-	ref->slots = nullptr;
-	ref->rseq_offset = 0;
-	ref->nr_slots = 0;
 	ref->mode = k_mode_locked;
+	ref->layout = RUNDOWN_LAYOUT_VERSION;
 }
 
 }  // namespace
 
-void pcpu_release_central(rundown_pcpu* p, unsigned long n) noexcept
+}  // namespace rundown::inline abi1::detail
+
+// ---------------------------------------------------------------------------
+// The slow paths the inline code calls.
+
+using namespace rundown::detail;
+
+extern "C" {
+
+void rundown_slow_pcpu_release(rundown_pcpu* p, unsigned long n) noexcept
 {
 	// acq_rel: release is [A] for this holder (the count's release
 	// sequence reaches every waiter that reads it drained); acquire, in
@@ -357,26 +374,20 @@ void pcpu_release_central(rundown_pcpu* p, unsigned long n) noexcept
 		pcpu_finish(p, old);
 }
 
-void pcpu_no_cpu(const rundown_pcpu*) noexcept
+void rundown_slow_pcpu_no_cpu(const rundown_pcpu*) noexcept
 {
 	misuse("rundown_pcpu: a thread without glibc's rseq registration (or a CPU number past the "
 	       "possible CPUs) used the rseq protocol; set RUNDOWN_PCPU_PROTOCOL=locked");
 }
 
-unsigned pcpu_cpu_slow(const rundown_pcpu* p) noexcept
+unsigned rundown_slow_pcpu_cpu(const rundown_pcpu* p) noexcept
 {
 	const int cpu = sched_getcpu();
 	return cpu < 0 ? 0U : static_cast<unsigned>(cpu) % p->nr_slots;
 }
 
-}  // namespace rundown::detail
-
 // ---------------------------------------------------------------------------
 // The C API.
-
-using namespace rundown::detail;
-
-extern "C" {
 
 int rundown_pcpu_init(rundown_pcpu* ref) noexcept
 {
@@ -390,7 +401,8 @@ int rundown_pcpu_init(rundown_pcpu* ref) noexcept
 	}
 	std::memset(mem, 0, bytes);
 	// Not atomic ops: nobody may use the object during init.
-	ref->count = 0;
+	*ref = rundown_pcpu{};
+	ref->layout = RUNDOWN_LAYOUT_VERSION;
 	ref->slots = static_cast<std::uint64_t*>(mem);
 	ref->rseq_offset = proto.rseq_offset;
 	ref->nr_slots = n;
@@ -419,6 +431,10 @@ void rundown_pcpu_reinit(rundown_pcpu* ref) noexcept
 	// acquire CAS of the next acquires on the slot.
 	for (std::uint32_t i = 0; i < ref->nr_slots; ++i)
 		pcpu_slot(ref, i).store(0, std::memory_order_release);
+	// A new generation: waiters still in the finished run-down's wait
+	// return when they see it. Release: pairs with their acquire loads.
+	generation(ref).store(((ref->gen + 1) & ~k_gen_late) | ((v & k_pc_sleepers) ? k_gen_late : 0),
+			      std::memory_order_release);
 	// Release: [B], pairs with the rseq sections' acquire load of the flag.
 	central(ref).store(0, std::memory_order_release);
 }
@@ -430,10 +446,14 @@ bool rundown_pcpu_acquire_many(rundown_pcpu* ref, unsigned long n) noexcept
 }
 void rundown_pcpu_release(rundown_pcpu* ref) noexcept { pcpu_release(ref); }
 void rundown_pcpu_release_many(rundown_pcpu* ref, unsigned long n) noexcept { pcpu_release_many(ref, n); }
-void rundown_pcpu_wait(rundown_pcpu* ref) noexcept { (void)pcpu_wait(ref, k_forever); }
+void rundown_pcpu_wait(rundown_pcpu* ref) noexcept { (void)pcpu_wait(ref, k_forever, true); }
 int rundown_pcpu_wait_timeout(rundown_pcpu* ref, uint64_t timeout_ns) noexcept
 {
-	return pcpu_wait(ref, timeout_ns);
+	return pcpu_wait(ref, deadline_after(timeout_ns), timeout_ns != 0);
+}
+int rundown_pcpu_wait_until(rundown_pcpu* ref, uint64_t deadline_ns) noexcept
+{
+	return pcpu_wait(ref, deadline_ns, true);
 }
 void rundown_pcpu_wait_many(rundown_pcpu* const* refs, size_t n) noexcept
 {

@@ -30,6 +30,7 @@ struct ref_traits<rundown::ref> {
 	static constexpr bool total_limit = true;
 	static constexpr bool release_checked_live = true;
 	static constexpr bool reinit_checked = true;
+	static constexpr bool late_waiter_returns = true;
 	static constexpr int work(int n) { return n; }
 };
 
@@ -40,6 +41,7 @@ struct ref_traits<rundown::pcpu_ref> {
 	static constexpr bool total_limit = false;           // per slot: see SlotBound below
 	static constexpr bool release_checked_live = false;  // slots are modular while live
 	static constexpr bool reinit_checked = true;
+	static constexpr bool late_waiter_returns = true;
 	static constexpr int work(int n) { return n; }
 };
 

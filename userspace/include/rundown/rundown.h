@@ -37,15 +37,32 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* (Helper macros, undefined at the end of this header.) */
 #ifdef __cplusplus
 #define RUNDOWN_NOEXCEPT noexcept
 #define RUNDOWN_MUST_CHECK [[nodiscard]]
+#define RUNDOWN_STATIC_ASSERT(cond) static_assert(cond, #cond)
 extern "C" {
 #else
 #include <stdbool.h>
 #define RUNDOWN_NOEXCEPT
 #define RUNDOWN_MUST_CHECK __attribute__((warn_unused_result))
+#define RUNDOWN_STATIC_ASSERT(cond) _Static_assert(cond, #cond)
 #endif
+/* Everything declared here is librundown's exported API. */
+#pragma GCC visibility push(default)
+
+/*
+ * The binary interface. The fast paths are inline in the programs built
+ * against this header, so the structs' layout and the encoding of their
+ * words are part of the ABI: RUNDOWN_ABI_VERSION is librundown.so's soname
+ * number (librundown.so.1) and the C++ API's inline namespace (rundown::abi1),
+ * and goes up whenever either changes (userspace/abi/ records each version's
+ * layout; a test fails when it changes without a bump).
+ * RUNDOWN_LAYOUT_VERSION is stored in every initialised rundown_pcpu.
+ */
+#define RUNDOWN_ABI_VERSION 1
+#define RUNDOWN_LAYOUT_VERSION 1
 
 /*
  * The most references one acquire_many/release_many call may take or drop,
@@ -78,7 +95,8 @@ void rundown_init(struct rundown_ref *ref) RUNDOWN_NOEXCEPT;
 
 /*
  * Make a run-down @ref live again. Only after a wait returned 0 (run-down
- * finished, no holders) and with no concurrent wait; aborts otherwise.
+ * finished, no holders); aborts otherwise. Waits still in progress on the
+ * finished run-down (a second waiter that had not woken up yet) return 0.
  */
 void rundown_reinit(struct rundown_ref *ref) RUNDOWN_NOEXCEPT;
 
@@ -110,9 +128,14 @@ void rundown_wait(struct rundown_ref *ref) RUNDOWN_NOEXCEPT;
 /*
  * rundown_wait() giving up after @timeout_ns nanoseconds (relative,
  * CLOCK_MONOTONIC; 0 only starts run-down and checks): 0 when run-down
- * finished, -ETIMEDOUT otherwise. Run-down stays in progress either way.
+ * finished, -ETIMEDOUT otherwise. Run-down stays in progress either way:
+ * -ETIMEDOUT means holders remain, and the object must not be freed.
  */
-int rundown_wait_timeout(struct rundown_ref *ref, uint64_t timeout_ns) RUNDOWN_NOEXCEPT;
+RUNDOWN_MUST_CHECK int rundown_wait_timeout(struct rundown_ref *ref,
+					    uint64_t timeout_ns) RUNDOWN_NOEXCEPT;
+/* The same with an absolute CLOCK_MONOTONIC deadline in nanoseconds. */
+RUNDOWN_MUST_CHECK int rundown_wait_until(struct rundown_ref *ref,
+					  uint64_t deadline_ns) RUNDOWN_NOEXCEPT;
 
 /*
  * Say the run-down is over (NT's ExRundownCompleted). Only after a wait
@@ -149,11 +172,32 @@ bool rundown_is_active(const struct rundown_ref *ref) RUNDOWN_NOEXCEPT;
 
 struct rundown_pcpu {
 	uint64_t count __attribute__((aligned(8)));   /* central count: 0 while live */
-	uint64_t *slots __attribute__((aligned(8)));  /* nr_slots words, RUNDOWN_PCPU_STRIDE apart */
+	union {                                       /* (8 bytes on every ABI) */
+		uint64_t *slots;                      /* nr_slots words, RUNDOWN_PCPU_STRIDE apart */
+		uint64_t slots_storage_;
+	} __attribute__((aligned(8)));
 	int64_t rseq_offset __attribute__((aligned(8))); /* glibc's __rseq_offset */
 	uint32_t nr_slots;                            /* possible CPUs; 0: not initialised */
 	uint32_t mode;                                /* the protocol and how to find the CPU */
+	uint32_t gen;                                 /* bumped by every reinit */
+	uint32_t layout;                              /* RUNDOWN_LAYOUT_VERSION once initialised */
+	uint64_t reserved[3] __attribute__((aligned(8))); /* 0 */
 };
+
+/* The layout every ABI shares (x86-64, aarch64, i386 alike). */
+RUNDOWN_STATIC_ASSERT(sizeof(struct rundown_ref) == 8);
+RUNDOWN_STATIC_ASSERT(__alignof__(struct rundown_ref) == 8);
+RUNDOWN_STATIC_ASSERT(sizeof(struct rundown_pcpu) == 64);
+RUNDOWN_STATIC_ASSERT(__alignof__(struct rundown_pcpu) == 8);
+RUNDOWN_STATIC_ASSERT(offsetof(struct rundown_pcpu, count) == 0);
+RUNDOWN_STATIC_ASSERT(offsetof(struct rundown_pcpu, slots) == 8);
+RUNDOWN_STATIC_ASSERT(offsetof(struct rundown_pcpu, rseq_offset) == 16);
+RUNDOWN_STATIC_ASSERT(offsetof(struct rundown_pcpu, nr_slots) == 24);
+RUNDOWN_STATIC_ASSERT(offsetof(struct rundown_pcpu, mode) == 28);
+RUNDOWN_STATIC_ASSERT(offsetof(struct rundown_pcpu, gen) == 32);
+RUNDOWN_STATIC_ASSERT(offsetof(struct rundown_pcpu, layout) == 36);
+RUNDOWN_STATIC_ASSERT(offsetof(struct rundown_pcpu, reserved) == 40);
+
 
 /* Allocate the slots and make @ref live: 0, or -ENOMEM. */
 RUNDOWN_MUST_CHECK int rundown_pcpu_init(struct rundown_pcpu *ref) RUNDOWN_NOEXCEPT;
@@ -181,7 +225,10 @@ RUNDOWN_MUST_CHECK bool rundown_pcpu_acquire_many(struct rundown_pcpu *ref,
 void rundown_pcpu_release(struct rundown_pcpu *ref) RUNDOWN_NOEXCEPT;
 void rundown_pcpu_release_many(struct rundown_pcpu *ref, unsigned long n) RUNDOWN_NOEXCEPT;
 void rundown_pcpu_wait(struct rundown_pcpu *ref) RUNDOWN_NOEXCEPT;
-int rundown_pcpu_wait_timeout(struct rundown_pcpu *ref, uint64_t timeout_ns) RUNDOWN_NOEXCEPT;
+RUNDOWN_MUST_CHECK int rundown_pcpu_wait_timeout(struct rundown_pcpu *ref,
+						 uint64_t timeout_ns) RUNDOWN_NOEXCEPT;
+RUNDOWN_MUST_CHECK int rundown_pcpu_wait_until(struct rundown_pcpu *ref,
+					       uint64_t deadline_ns) RUNDOWN_NOEXCEPT;
 /*
  * Run down @n objects at once and wait for all of them: the same as
  * rundown_pcpu_wait() on each, but one fence (one membarrier system call)
@@ -201,8 +248,14 @@ bool rundown_pcpu_is_active(const struct rundown_pcpu *ref) RUNDOWN_NOEXCEPT;
  */
 const char *rundown_pcpu_protocol(void) RUNDOWN_NOEXCEPT;
 
+#pragma GCC visibility pop
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif
+
+#undef RUNDOWN_NOEXCEPT
+#undef RUNDOWN_MUST_CHECK
+#undef RUNDOWN_STATIC_ASSERT
 
 #endif /* RUNDOWN_RUNDOWN_H */

@@ -27,21 +27,38 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace rundown::detail {
+// The slow paths, out of line in librundown (src/rundown.cpp, src/pcpu.cpp):
+// exported with C linkage and a rundown_slow_ prefix, so that what inline
+// code calls does not depend on the C++ ABI. Not for use outside this
+// header.
+extern "C" {
+#pragma GCC visibility push(default)
+[[noreturn, gnu::cold]] void rundown_slow_misuse(const char* what) noexcept;
+[[gnu::cold]] void rundown_slow_plain_release(rundown_ref* r, std::uint64_t old, unsigned long n) noexcept;
+[[gnu::cold]] void rundown_slow_pcpu_release(rundown_pcpu* p, unsigned long n) noexcept;
+[[noreturn, gnu::cold]] void rundown_slow_pcpu_no_cpu(const rundown_pcpu* p) noexcept;
+unsigned rundown_slow_pcpu_cpu(const rundown_pcpu* p) noexcept;
+#pragma GCC visibility pop
+}
+
+namespace rundown::inline abi1::detail {
 
 using u64_ref = std::atomic_ref<std::uint64_t>;
 using i64_ref = std::atomic_ref<std::int64_t>;
 using u32_ref = std::atomic_ref<std::uint32_t>;
 
-// ---------------------------------------------------------------------------
-// Plain word (NT layout): bit 0 = run-down in progress, count in units of 2.
-inline constexpr std::uint64_t k_dying = 1;  // bit 0 of a plain word and of a slot
-inline constexpr std::uint64_t k_bias = 2;   // one reference in a plain word
-inline constexpr std::uint64_t k_word_max = std::uint64_t{RUNDOWN_ACQUIRE_MAX} * k_bias;
+[[noreturn]] inline void misuse(const char* what) noexcept { rundown_slow_misuse(what); }
 
-// Out of line (src/rundown.cpp).
-[[noreturn, gnu::cold]] void misuse(const char* what) noexcept;
-[[gnu::cold]] void plain_release_slow(rundown_ref* r, std::uint64_t old, unsigned long n) noexcept;
+// ---------------------------------------------------------------------------
+// Plain word (NT layout): bit 0 = run-down in progress, count in units of 2
+// in bits 1-32, a generation in bits 33-63 (bumped by reinit, so that a
+// wait that is still running can tell that its run-down is over).
+inline constexpr std::uint64_t k_dying = 1;  // bit 0
+inline constexpr std::uint64_t k_bias = 2;   // one reference
+inline constexpr std::uint64_t k_word_max = std::uint64_t{RUNDOWN_ACQUIRE_MAX} * k_bias;
+inline constexpr std::uint64_t k_gen_unit = std::uint64_t{1} << 33;
+inline constexpr std::uint64_t k_state = k_gen_unit - 1;  // bit 0 and the count
+static_assert(k_word_max < k_gen_unit);
 
 inline u64_ref plain_word(rundown_ref* r) noexcept { return u64_ref(r->count); }
 
@@ -57,8 +74,8 @@ inline bool plain_acquire_many(rundown_ref* r, unsigned long n) noexcept
 	std::uint64_t old = w.load(std::memory_order_relaxed);
 	do {
 		// Fail once run-down began, or when the total would pass the
-		// limit (old <= k_word_max always holds, so no wrap here).
-		if ((old & k_dying) || old > k_word_max - add) [[unlikely]]
+		// limit (the count is at most k_word_max, so no wrap here).
+		if ((old & k_dying) || (old & k_state) > k_word_max - add) [[unlikely]]
 			return false;
 		// Success: acquire, pairs with [B] reinit's release CAS.
 		// Failure: relaxed, we only retry with the fresh value.
@@ -81,8 +98,9 @@ inline void plain_release_many(rundown_ref* r, unsigned long n) noexcept
 		plain_word(r).fetch_sub(std::uint64_t{n} * k_bias, std::memory_order_release);
 	// Slow path only when this release emptied a word that is being run
 	// down (a waiter exists: wake it) or took more than was held.
-	if (old - std::uint64_t{n} * k_bias == k_dying || (old >> 1) < n) [[unlikely]]
-		plain_release_slow(r, old, n);
+	if (((old - std::uint64_t{n} * k_bias) & k_state) == k_dying || ((old & k_state) >> 1) < n)
+		[[unlikely]]
+		rundown_slow_plain_release(r, old, n);
 }
 
 inline void plain_release(rundown_ref* r) noexcept { plain_release_many(r, 1); }
@@ -128,11 +146,6 @@ inline constexpr std::uint64_t k_lk_collapsed = 1;
 inline constexpr std::uint64_t k_lk_unit = 2;
 inline constexpr int k_slot_words = RUNDOWN_PCPU_STRIDE / sizeof(std::uint64_t);
 
-// Out of line (src/pcpu.cpp).
-[[gnu::cold]] void pcpu_release_central(rundown_pcpu* p, unsigned long n) noexcept;
-[[noreturn, gnu::cold]] void pcpu_no_cpu(const rundown_pcpu* p) noexcept;
-unsigned pcpu_cpu_slow(const rundown_pcpu* p) noexcept;
-
 inline u64_ref pcpu_slot(rundown_pcpu* p, unsigned cpu) noexcept
 {
 	return u64_ref(p->slots[static_cast<std::size_t>(cpu) * k_slot_words]);
@@ -152,7 +165,7 @@ inline unsigned pcpu_locked_cpu(const rundown_pcpu* p) noexcept
 				return cpu;
 		}
 	}
-	return pcpu_cpu_slow(p);
+	return rundown_slow_pcpu_cpu(p);
 }
 
 inline bool pcpu_locked_acquire(rundown_pcpu* p, unsigned long n) noexcept
@@ -180,7 +193,7 @@ inline void pcpu_locked_release(rundown_pcpu* p, unsigned long n) noexcept
 	const std::uint64_t old = pcpu_slot(p, pcpu_locked_cpu(p))
 					  .fetch_sub(std::uint64_t{n} * k_lk_unit, std::memory_order_release);
 	if (old & k_lk_collapsed) [[unlikely]]
-		pcpu_release_central(p, n);
+		rundown_slow_pcpu_release(p, n);
 }
 
 inline bool pcpu_acquire_many(rundown_pcpu* p, unsigned long n) noexcept
@@ -195,7 +208,7 @@ inline bool pcpu_acquire_many(rundown_pcpu* p, unsigned long n) noexcept
 				return true;
 			if (o == rseq_outcome::flagged)
 				return false;
-			pcpu_no_cpu(p);
+			rundown_slow_pcpu_no_cpu(p);
 		}
 	}
 	return pcpu_locked_acquire(p, n);
@@ -217,10 +230,10 @@ inline void pcpu_release_many(rundown_pcpu* p, unsigned long n) noexcept
 			if (o == rseq_outcome::committed) [[likely]]
 				return;
 			if (o == rseq_outcome::flagged) {
-				pcpu_release_central(p, n);
+				rundown_slow_pcpu_release(p, n);
 				return;
 			}
-			pcpu_no_cpu(p);
+			rundown_slow_pcpu_no_cpu(p);
 		}
 	}
 	pcpu_locked_release(p, n);
@@ -235,6 +248,6 @@ inline bool pcpu_is_active(const rundown_pcpu* p) noexcept
 	return u64_ref(const_cast<std::uint64_t&>(p->count)).load(std::memory_order_relaxed) == 0;
 }
 
-}  // namespace rundown::detail
+}  // namespace rundown::inline abi1::detail
 
 #endif  // RUNDOWN_DETAIL_CORE_HPP
