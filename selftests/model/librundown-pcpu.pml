@@ -50,7 +50,8 @@
 /* rundown_pcpu::count, as its fields. live: !dying. */
 bool dying, sleepers, unswept;
 short cnt;			/* bits 0-60 */
-short slot[NCPU];
+short slot[NCPU];	/* a slot's acquires minus its releases (two words in
+			 * the library: one add each, never both) */
 /* The futex word, the low half of count: cnt here (the model's counts
  * are small). */
 #define LOW	cnt

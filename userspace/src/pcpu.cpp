@@ -21,7 +21,8 @@
 //     section that already read the flag could commit after the sweep.
 //     locked: no fence; the sweep's exchanges collapse the slots instead
 //     (an acquire fails on a collapsed slot, a release sees the bit).
-//  3. Sweep: sum every slot once (rseq: plain loads of frozen slots;
+//  3. Sweep: sum every slot once (rseq: plain loads of frozen slots, each
+//     slot's acquires minus its releases;
 //     locked: exchange each with "collapsed"). Modular arithmetic: exact
 //     while fewer than 2^59 references are held.
 //  4. Hand-over: one fetch_add adds the sum, removes the bias and clears
@@ -200,8 +201,11 @@ void pcpu_sweep_rseq(rundown_pcpu* p) noexcept
 	// Plain loads would do (the slots are frozen, see step 2); relaxed
 	// atomic loads say so to the compiler. The sum is modular.
 	std::uint64_t sum = 0;
-	for (std::uint32_t i = 0; i < p->nr_slots; ++i)
-		sum += pcpu_slot(p, i).load(std::memory_order_relaxed);
+	for (std::uint32_t i = 0; i < p->nr_slots; ++i) {
+		std::uint64_t* slot = &p->slots[std::size_t{i} * k_slot_words];
+		sum += u64_ref(slot[k_rseq_acquires]).load(std::memory_order_relaxed) -
+		       u64_ref(slot[k_rseq_releases]).load(std::memory_order_relaxed);
+	}
 	pcpu_hand_over(p, checked_held(sum));
 }
 
@@ -429,8 +433,11 @@ void rundown_pcpu_reinit(rundown_pcpu* ref) noexcept
 	// can succeed until the flag is cleared below, so these stores race
 	// with nothing. Release (locked protocol): [B], pairs with the
 	// acquire CAS of the next acquires on the slot.
-	for (std::uint32_t i = 0; i < ref->nr_slots; ++i)
-		pcpu_slot(ref, i).store(0, std::memory_order_release);
+	for (std::uint32_t i = 0; i < ref->nr_slots; ++i) {
+		std::uint64_t* slot = &ref->slots[std::size_t{i} * k_slot_words];
+		u64_ref(slot[k_rseq_releases]).store(0, std::memory_order_relaxed);
+		u64_ref(slot[k_rseq_acquires]).store(0, std::memory_order_release);
+	}
 	// A new generation: waiters still in the finished run-down's wait
 	// return when they see it. Release: pairs with their acquire loads.
 	generation(ref).store(((ref->gen + 1) & ~k_gen_late) | ((v & k_pc_sleepers) ? k_gen_late : 0),

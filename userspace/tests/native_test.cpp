@@ -99,10 +99,15 @@ TEST(NativeRef, WaitWithTwoToTheThirtyOneHolders)
 // locked one 2 (bit 0 is its "collapsed" mark).
 static std::uint64_t slot_unit(const rundown_pcpu* h) { return h->mode == 1 ? 1 : 2; }
 
+// A slot's net count: the rseq protocol counts acquires in word 0 and
+// releases in word 1, the locked one both in word 0.
 static std::uint64_t slot_value(const rundown_pcpu* h, std::uint32_t i)
 {
-	return std::atomic_ref<std::uint64_t>(h->slots[std::size_t{i} * RUNDOWN_PCPU_STRIDE / 8])
-		.load(std::memory_order_relaxed);
+	auto word = [&](int w) {
+		return std::atomic_ref<std::uint64_t>(h->slots[std::size_t{i} * RUNDOWN_PCPU_STRIDE / 8 + w])
+			.load(std::memory_order_relaxed);
+	};
+	return h->mode == 1 ? word(0) - word(1) : word(0);
 }
 
 TEST(NativePcpu, SlotsOnTheirOwnLinesOnePerPossibleCpu)

@@ -39,6 +39,8 @@ int main()
 	VALUE(d::k_mode_rseq);
 	VALUE(d::k_mode_locked_rseq);
 	VALUE(d::k_mode_locked);
+	VALUE(d::k_rseq_acquires);
+	VALUE(d::k_rseq_releases);
 	VALUE(d::k_lk_collapsed);
 	VALUE(d::k_lk_unit);
 	VALUE(d::k_rseq_cpu_id_offset);

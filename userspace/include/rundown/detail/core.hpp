@@ -139,9 +139,13 @@ inline constexpr std::uint32_t k_mode_rseq = 1;         // rseq sections, membar
 inline constexpr std::uint32_t k_mode_locked_rseq = 2;  // locked slots, CPU from the rseq area
 inline constexpr std::uint32_t k_mode_locked = 3;       // locked slots, CPU from sched_getcpu()
 
+// A slot of the rseq protocol counts acquires in its word 0 and releases
+// in its word 1 (both modular; held = the sums' difference).
+inline constexpr int k_rseq_acquires = 0;
+inline constexpr int k_rseq_releases = 1;
 // A slot of the locked protocol counts in units of 2; bit 0 = collapsed:
 // the sweep took its count, acquires fail, releases go to the central
-// count. The rseq protocol's slots are plain modular counts.
+// count.
 inline constexpr std::uint64_t k_lk_collapsed = 1;
 inline constexpr std::uint64_t k_lk_unit = 2;
 inline constexpr int k_slot_words = RUNDOWN_PCPU_STRIDE / sizeof(std::uint64_t);
@@ -203,7 +207,7 @@ inline bool pcpu_acquire_many(rundown_pcpu* p, unsigned long n) noexcept
 	if constexpr (k_rseq_arch) {
 		if (p->mode == k_mode_rseq) [[likely]] {
 			// [B]: the flag load in the section is an acquire load.
-			const rseq_outcome o = rseq_slot_add(p, n);
+			const rseq_outcome o = rseq_slot_add<k_rseq_acquires>(p, n);
 			if (o == rseq_outcome::committed) [[likely]]
 				return true;
 			if (o == rseq_outcome::flagged)
@@ -226,7 +230,7 @@ inline void pcpu_release_many(rundown_pcpu* p, unsigned long n) noexcept
 		if (p->mode == k_mode_rseq) [[likely]] {
 			// [A] for a committed release: the membarrier fence
 			// orders everything before the section before the sweep.
-			const rseq_outcome o = rseq_slot_add(p, -std::uint64_t{n});
+			const rseq_outcome o = rseq_slot_add<k_rseq_releases>(p, n);
 			if (o == rseq_outcome::committed) [[likely]]
 				return;
 			if (o == rseq_outcome::flagged) {

@@ -11,7 +11,7 @@
 //   1: cpu = rseq->cpu_id                   start_ip
 //      if (cpu >= nr_slots) goto no_cpu     (unregistered thread: cpu_id < 0)
 //      if (ref->count != 0) goto flagged    (the run-down flag; acquire load)
-//      slots[cpu * stride] += delta         the commit: one non-locked add
+//      slots[cpu * stride + word] += n      the commit: one non-locked add
 //   2:                                      post_commit_ip
 //   abort handler (signature word first): goto 0
 //
@@ -73,9 +73,12 @@ enum class rseq_outcome { committed, flagged, no_cpu };
 
 #if defined(__x86_64__) && defined(__linux__)
 
-// slots[cpu] += delta, unless the run-down flag is set. The caller has
-// checked p->mode == rseq (so p->rseq_offset is glibc's __rseq_offset).
-[[gnu::always_inline]] inline rseq_outcome rseq_slot_add(rundown_pcpu* p, std::uint64_t delta) noexcept
+// Word @Word of this CPU's slot += n, unless the run-down flag is set
+// (acquires count in word 0, releases in word 1: two independent chains of
+// adds instead of one). The caller has checked p->mode == rseq (so
+// p->rseq_offset is glibc's __rseq_offset).
+template <int Word>
+[[gnu::always_inline]] inline rseq_outcome rseq_slot_add(rundown_pcpu* p, std::uint64_t n) noexcept
 {
 	// %fs:off is this thread's struct rseq. The abort handler sits in its
 	// own section behind the signature, which is encoded as the operand
@@ -90,7 +93,7 @@ enum class rseq_outcome { committed, flagged, no_cpu };
 		 "cmpq $0, %[count]\n\t"
 		 "jne %l[flagged]\n\t"
 		 "shlq $7, %%rax\n\t"
-		 "addq %[delta], (%[slots], %%rax)\n\t"
+		 "addq %[n], %c[disp](%[slots], %%rax)\n\t"
 		 RUNDOWN_DETAIL_RSEQ_CS
 		 ".pushsection __rseq_failure, \"ax?\"\n\t"
 		 ".byte 0x0f, 0xb9, 0x3d\n\t"
@@ -100,7 +103,7 @@ enum class rseq_outcome { committed, flagged, no_cpu };
 		 ".popsection"
 		 :
 		 : [off] "r"(p->rseq_offset), [nr] "r"(p->nr_slots), [count] "m"(p->count),
-		   [slots] "r"(p->slots), [delta] "er"(delta)
+		   [slots] "r"(p->slots), [n] "er"(n), [disp] "i"(Word * 8)
 		 : "rax", "cc", "memory"
 		 : flagged, no_cpu);
 	return rseq_outcome::committed;
@@ -112,7 +115,8 @@ no_cpu:
 
 #elif defined(__aarch64__) && defined(__linux__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 
-[[gnu::always_inline]] inline rseq_outcome rseq_slot_add(rundown_pcpu* p, std::uint64_t delta) noexcept
+template <int Word>
+[[gnu::always_inline]] inline rseq_outcome rseq_slot_add(rundown_pcpu* p, std::uint64_t n) noexcept
 {
 	char* const rs = static_cast<char*>(__builtin_thread_pointer()) + p->rseq_offset;
 	// The flag load is ldar: it orders the holder's accesses after it
@@ -128,9 +132,9 @@ no_cpu:
 		 "ldar x10, [%[count]]\n\t"
 		 "cbnz x10, %l[flagged]\n\t"
 		 "add x10, %[slots], x9, lsl #7\n\t"
-		 "ldr x11, [x10]\n\t"
-		 "add x11, x11, %[delta]\n\t"
-		 "str x11, [x10]\n\t"
+		 "ldr x11, [x10, %[disp]]\n\t"
+		 "add x11, x11, %[n]\n\t"
+		 "str x11, [x10, %[disp]]\n\t"
 		 RUNDOWN_DETAIL_RSEQ_CS
 		 ".pushsection __rseq_failure, \"ax?\"\n\t"
 		 ".inst 0xd428bc00\n\t"
@@ -139,7 +143,7 @@ no_cpu:
 		 ".popsection"
 		 :
 		 : [rs] "r"(rs), [nr] "r"(p->nr_slots), [count] "r"(&p->count), [slots] "r"(p->slots),
-		   [delta] "r"(delta)
+		   [n] "r"(n), [disp] "I"(Word * 8)
 		 : "x9", "x10", "x11", "cc", "memory"
 		 : flagged, no_cpu);
 	return rseq_outcome::committed;
@@ -152,7 +156,11 @@ no_cpu:
 #else
 
 // Never called: without k_rseq_arch no object is ever in rseq mode.
-inline rseq_outcome rseq_slot_add(rundown_pcpu*, std::uint64_t) noexcept { return rseq_outcome::no_cpu; }
+template <int Word>
+inline rseq_outcome rseq_slot_add(rundown_pcpu*, std::uint64_t) noexcept
+{
+	return rseq_outcome::no_cpu;
+}
 
 #endif
 
