@@ -18,6 +18,8 @@
 #              run: identical;
 #  aarch64     the C and C++ headers compiled for aarch64 (static asserts);
 #  i386-probe  the cache-aware variant running on i386 (locked protocol);
+#  hygiene     a program with its own struct rseq compiles against the
+#              headers; neither <sys/rseq.h> nor a helper macro leaks;
 #  nodiscard-c / nodiscard-cxx
 #              ignoring a timed wait's result fails to compile, using it
 #              compiles.
@@ -85,6 +87,10 @@ i686-linux-gnu-g++ -std=c++20 -O2 -static -pthread $inc -o "$work/probe-i386" \
 	out=$("$work/probe-i386") && [ "$out" = "protocol=locked
 ok" ] || rc=1
 result i386-probe $rc "the probe failed on i386: ${out:-}"
+
+# hygiene
+c++ -std=c++20 -Wall -Werror -fsyntax-only $inc "$src/tests/abi/hygiene.cpp"
+result hygiene $? "the headers leak <sys/rseq.h> or a macro"
 
 # nodiscard: ignoring fails, using compiles
 rc=0
