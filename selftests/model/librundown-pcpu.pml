@@ -31,7 +31,7 @@
 //   the flag does not inherit "sleepers" from a run-down that had some: a
 //   late waiter that read the futex word before the reinit can find the
 //   same value in the next run-down, sleep, and never be woken.
-// cc: -DSAFETY
+// cc: -DSAFETY -DCOLLAPSE
 // pan: -m1000000
 // plant: PLANT_FENCE_NO_ABORT
 //   membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED): a barrier that does not
