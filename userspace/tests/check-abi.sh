@@ -9,6 +9,9 @@
 # rundown_probe), WORK_DIR scratch space for the cross builds. Tests:
 #  symbols     librundown.so exports exactly userspace/abi/librundown.symbols
 #              (nothing from std:: or detail);
+#  documented  the list's C symbols are exactly the functions the public C
+#              headers (rundown.h, ptr.h) declare, and the rundown_slow_*
+#              entries detail/core.hpp declares for the inline code;
 #  soname      librundown.so.<RUNDOWN_ABI_VERSION>;
 #  layout      the layout and encodings the inline code bakes in equal
 #              userspace/abi/layout-<RUNDOWN_ABI_VERSION>.txt: a change
@@ -50,6 +53,19 @@ rc=0
 diff -u "$work/symbols.want" "$work/symbols" >"$work/symbols.diff" || rc=1
 grep -Eq 'std::|detail' "$work/symbols" && rc=1
 result symbols $rc "exports differ from abi/librundown.symbols: $(cat "$work/symbols.diff")"
+
+# documented: the C functions the headers declare, one per line, against
+# the list's C symbols
+{
+	sed -n 's/^\(RUNDOWN_MUST_CHECK \)\{0,1\}\(const \)\{0,1\}\(void\|bool\|int\|char\|unsigned\)[ *]*\(rundown_[a-z0-9_]*\)(.*/\4/p' \
+		"$src/include/rundown/rundown.h" "$src/include/rundown/ptr.h"
+	sed -n 's/^\(\[\[[^]]*\]\] \)\{0,1\}\(void\|unsigned\) \(rundown_slow_[a-z_]*\)(.*/\3/p' \
+		"$src/include/rundown/detail/core.hpp"
+} | LC_ALL=C sort >"$work/declared"
+grep '^rundown_[a-z0-9_]*$' "$work/symbols.want" >"$work/symbols.c"
+rc=0
+[ -s "$work/declared" ] && diff -u "$work/declared" "$work/symbols.c" >"$work/declared.diff" || rc=1
+result documented $rc "the headers' C functions differ from abi/librundown.symbols: $(cat "$work/declared.diff")"
 
 # soname
 so=$(readelf -d "$build/librundown.so" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
