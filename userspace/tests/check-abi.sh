@@ -113,15 +113,22 @@ result hygiene $? "the headers leak <sys/rseq.h> or a macro"
 
 # nodiscard: ignoring fails, using compiles
 rc=0
-cc -std=c11 -c -Werror=unused-result $inc -o "$work/n.o" "$src/tests/abi/ignore_timeout.c" 2>/dev/null && rc=1
+for i in 0 1 2 3 4 5 6 7 8 9; do
+	# It must fail, and for the ignored result, not for anything else.
+	cc -std=c11 -c -Werror=unused-result -DIGNORE=$i $inc -o "$work/n.o" "$src/tests/abi/ignore_timeout.c" \
+		2>"$work/n.err" && rc=1
+	grep -q 'unused-result' "$work/n.err" || rc=1
+done
 cc -std=c11 -c -Werror=unused-result -DUSE_RESULT $inc -o "$work/n.o" "$src/tests/abi/ignore_timeout.c" || rc=1
-result nodiscard-c $rc "an ignored rundown_*wait_{timeout,until} result compiled, or the control did not"
+result nodiscard-c $rc "an ignored rundown_*wait_{timeout,until} or rundown_ptr_*_timeout result compiled, or the control did not"
 rc=0
-for i in 0 1 2 3; do
-	c++ -std=c++20 -c -Werror -DIGNORE=$i $inc -o "$work/n.o" "$src/tests/abi/ignore_timeout.cpp" 2>/dev/null && rc=1
+for i in 0 1 2 3 4 5 6; do
+	c++ -std=c++20 -c -Werror -DIGNORE=$i $inc -o "$work/n.o" "$src/tests/abi/ignore_timeout.cpp" \
+		2>"$work/n.err" && rc=1
+	grep -q 'unused-result' "$work/n.err" || rc=1
 done
 c++ -std=c++20 -c -Werror -DUSE_RESULT $inc -o "$work/n.o" "$src/tests/abi/ignore_timeout.cpp" || rc=1
-result nodiscard-cxx $rc "an ignored wait_for/wait_until result compiled, or the control did not"
+result nodiscard-cxx $rc "an ignored wait_for/wait_until or ptr replace_for/retire_for/reclaim_for result compiled, or the control did not"
 
 echo "abi: $passed passed, $failed failed"
 echo "$passed $failed" >"$count"
