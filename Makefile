@@ -41,11 +41,15 @@ clean:
 
 # Debian packages every target needs. linux-image-amd64 is the kernel booted
 # in QEMU; linux-source-6.1 provides checkpatch, the kselftest harness and the
-# debug kernel's sources.
+# debug kernel's sources; the aarch64 and i686 cross compilers build librundown
+# for its disassembly and layout checks (check-userspace-fastpath, -abi: Debian's
+# gcc-multilib, for -m32, conflicts with the aarch64 cross compiler, so i386 is
+# a cross build too); pkgconf runs the pkg-config consumer test.
 DEPS := build-essential kmod cpio xz-utils bc flex bison libelf-dev libssl-dev \
 	linux-headers-amd64 linux-image-amd64 linux-source-6.1 \
 	qemu-system-x86 busybox-static sparse \
-	cmake g++ libgtest-dev liburcu-dev gnuplot-nox dkms rsync file perl spin
+	cmake g++ libgtest-dev liburcu-dev gnuplot-nox dkms rsync file perl spin \
+	g++-aarch64-linux-gnu g++-i686-linux-gnu pkgconf
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEPS)

@@ -37,7 +37,13 @@
  * counted as "bad": the benchmark checks every mechanism as it measures it.
  * RCU and SRCU publish the new payload before waiting (their readers are
  * never refused); the others run the object down first and publish the new
- * payload before making it live again.
+ * payload before making it live again. The rundown_ptr mechanisms publish
+ * the payloads themselves: rundown_ptr_replace() publishes the new one and
+ * returns the old one once its last reader put it (that call is their
+ * teardown), and their readers check the payload their get returned. They
+ * run READ, TEARDOWN and REPLACE only: isolation and batch would measure
+ * their generations' rundown (the plain and cache-aware rows), and a
+ * hand-off, a put on another CPU, is the same rundown release.
  */
 #include <linux/capability.h>
 #include <linux/completion.h>
@@ -84,6 +90,8 @@ struct bench_obj {
 	struct rw_semaphore rwsem;
 	struct percpu_rw_semaphore pcpu_rwsem;
 	refcount_t refcount;
+	struct rundown_ptr ptr;
+	struct rundown_ptr_pcpu ptr_pcpu;
 	struct rcu_head rcu;
 	struct completion done;		/* percpu_ref released, call_rcu ran */
 	u64 done_ns;			/* when call_rcu's callback ran */
@@ -173,15 +181,19 @@ struct bench_ctx {
  * @init: set one object up, live; may be NULL; 0 or -errno
  * @exit: undo @init (no holders; live or run down); may be NULL
  * @acquire: take a reference: a token >= 0 to pass to @release, or -1
- *           when refused
+ *           when refused; NULL with @replace
  * @release: drop it
- * @read: BENCH_BATCH read-side operations (bench_read_loop())
+ * @read: BENCH_BATCH read-side operations (bench_read_loop(); with
+ *        @replace, bench_get_loop())
  * @push: HANDOFF's acquirer (bench_push_loop()); NULL without HANDOFF
  * @pop: HANDOFF's releaser (bench_pop_loop()); returns how many it
  *       released
  * @teardown: start run-down of one object and wait until it may be freed
  * @teardown_many: the same for several objects at once; NULL: one by one
  * @revive: make an object live again (not with @publish_first); may be NULL
+ * @replace: instead of @teardown, for a mechanism that publishes the
+ *           payload itself (rundown_ptr): publish @new and return the old
+ *           payload once no reader holds it, or an ERR_PTR()
  */
 struct bench_ops {
 	const char *name;
@@ -205,23 +217,37 @@ struct bench_ops {
 	void (*teardown_many)(struct bench_ctx *ctx, struct bench_obj *objs,
 			      unsigned int n);
 	void (*revive)(struct bench_ctx *ctx, struct bench_obj *obj);
+	struct bench_payload *(*replace)(struct bench_ctx *ctx,
+					 struct bench_obj *obj,
+					 struct bench_payload *new);
 };
 
 typedef int (*bench_acquire_fn)(struct bench_ctx *ctx, struct bench_obj *obj);
 typedef void (*bench_release_fn)(struct bench_ctx *ctx, struct bench_obj *obj,
 				 int token);
+typedef struct bench_payload *(*bench_get_fn)(struct bench_ctx *ctx,
+					      struct bench_obj *obj,
+					      unsigned int *token);
+typedef void (*bench_put_fn)(struct bench_ctx *ctx, struct bench_obj *obj,
+			     unsigned int token);
 
 /* ---- the loops, inlined into each mechanism --------------------------- */
 
-/* Under a reference: reach the payload and check that it is not freed. */
-static __always_inline bool bench_use(struct bench_ctx *ctx)
+/* Under a reference: check that payload @p is not freed. */
+static __always_inline bool bench_use_payload(struct bench_ctx *ctx,
+					      const struct bench_payload *p)
 {
-	struct bench_payload *p = rcu_dereference_raw(ctx->cur);
 	bool ok = READ_ONCE(p->magic) == BENCH_LIVE;
 
 	if (ctx->cs_ns)
 		ndelay(ctx->cs_ns);
 	return ok;
+}
+
+/* The same for the published payload. */
+static __always_inline bool bench_use(struct bench_ctx *ctx)
+{
+	return bench_use_payload(ctx, rcu_dereference_raw(ctx->cur));
 }
 
 static __always_inline void bench_read_loop(struct bench_ctx *ctx,
@@ -244,6 +270,36 @@ static __always_inline void bench_read_loop(struct bench_ctx *ctx,
 		if (!bench_use(ctx))
 			bad++;
 		release(ctx, obj, token);
+		ops++;
+	}
+	w->ops += ops;
+	w->refused += refused;
+	w->bad += bad;
+}
+
+/*
+ * The read loop of a mechanism that hands out the payload (rundown_ptr):
+ * the reader checks what its get returned, never ctx->cur.
+ */
+static __always_inline void bench_get_loop(struct bench_ctx *ctx,
+					   struct bench_obj *obj,
+					   struct bench_worker *w,
+					   bench_get_fn get, bench_put_fn put)
+{
+	u64 ops = 0, refused = 0, bad = 0;
+	struct bench_payload *p;
+	unsigned int i, token;
+
+	for (i = 0; i < BENCH_BATCH; i++) {
+		p = get(ctx, obj, &token);
+		if (!p) {
+			refused++;
+			cpu_relax();
+			continue;
+		}
+		if (!bench_use_payload(ctx, p))
+			bad++;
+		put(ctx, obj, token);
 		ops++;
 	}
 	w->ops += ops;
@@ -337,6 +393,14 @@ static unsigned int m##_b_pop(struct bench_ctx *ctx,			\
 			      struct bench_worker *w)			\
 {									\
 	return bench_pop_loop(ctx, obj, w, m##_b_release);		\
+}
+
+/* The read loop of mechanism @m, from m##_b_get and m##_b_put. */
+#define BENCH_GET_READ_FN(m)						\
+static void m##_b_read(struct bench_ctx *ctx, struct bench_obj *obj,	\
+		       struct bench_worker *w)				\
+{									\
+	bench_get_loop(ctx, obj, w, m##_b_get, m##_b_put);		\
 }
 
 /* ---- none: the loops alone -------------------------------------------- */
@@ -455,6 +519,93 @@ static void rundown_pcpu_many_b_teardown_many(struct bench_ctx *ctx,
 {
 	rundown_pcpu_wait_many(ctx->pcpu_refs, n);
 }
+
+/* ---- rundown_ptr: the pointer publishes the payloads ------------------ */
+
+static int rundown_ptr_b_init(struct bench_ctx *ctx, struct bench_obj *obj)
+{
+	struct bench_payload *old;
+
+	rundown_ptr_init(&obj->ptr);
+	old = rundown_ptr_replace(&obj->ptr, &ctx->payload[0]);
+	return PTR_ERR_OR_ZERO(old);
+}
+
+static void rundown_ptr_b_exit(struct bench_ctx *ctx, struct bench_obj *obj)
+{
+	WARN_ON_ONCE(IS_ERR(rundown_ptr_retire(&obj->ptr)));
+}
+
+static struct bench_payload *rundown_ptr_b_get(struct bench_ctx *ctx,
+					       struct bench_obj *obj,
+					       unsigned int *token)
+{
+	return rundown_ptr_get(&obj->ptr, token);
+}
+
+static void rundown_ptr_b_put(struct bench_ctx *ctx, struct bench_obj *obj,
+			      unsigned int token)
+{
+	rundown_ptr_put(&obj->ptr, token);
+}
+
+static struct bench_payload *rundown_ptr_b_replace(struct bench_ctx *ctx,
+						   struct bench_obj *obj,
+						   struct bench_payload *new)
+{
+	return rundown_ptr_replace(&obj->ptr, new);
+}
+
+BENCH_GET_READ_FN(rundown_ptr)
+
+static int rundown_ptr_pcpu_b_init(struct bench_ctx *ctx, struct bench_obj *obj)
+{
+	struct bench_payload *old;
+	int ret;
+
+	ret = rundown_ptr_pcpu_init(&obj->ptr_pcpu, GFP_KERNEL);
+	if (ret)
+		return ret;
+	old = rundown_ptr_pcpu_replace(&obj->ptr_pcpu, &ctx->payload[0]);
+	if (IS_ERR(old)) {
+		ret = PTR_ERR(old);
+		goto err_exit;
+	}
+	return 0;
+
+err_exit:
+	rundown_ptr_pcpu_exit(&obj->ptr_pcpu);
+	return ret;
+}
+
+static void rundown_ptr_pcpu_b_exit(struct bench_ctx *ctx,
+				    struct bench_obj *obj)
+{
+	WARN_ON_ONCE(IS_ERR(rundown_ptr_pcpu_retire(&obj->ptr_pcpu)));
+	rundown_ptr_pcpu_exit(&obj->ptr_pcpu);
+}
+
+static struct bench_payload *rundown_ptr_pcpu_b_get(struct bench_ctx *ctx,
+						    struct bench_obj *obj,
+						    unsigned int *token)
+{
+	return rundown_ptr_pcpu_get(&obj->ptr_pcpu, token);
+}
+
+static void rundown_ptr_pcpu_b_put(struct bench_ctx *ctx,
+				   struct bench_obj *obj, unsigned int token)
+{
+	rundown_ptr_pcpu_put(&obj->ptr_pcpu, token);
+}
+
+static struct bench_payload *
+rundown_ptr_pcpu_b_replace(struct bench_ctx *ctx, struct bench_obj *obj,
+			   struct bench_payload *new)
+{
+	return rundown_ptr_pcpu_replace(&obj->ptr_pcpu, new);
+}
+
+BENCH_GET_READ_FN(rundown_ptr_pcpu)
 
 /* ---- percpu_ref ------------------------------------------------------- */
 
@@ -760,6 +911,8 @@ BENCH_LOOP_FNS(refcount)
 #define BENCH_W_ALL	(BENCH_W(READ) | BENCH_W(TEARDOWN) | BENCH_W(REPLACE) | \
 			 BENCH_W(ISOLATION) | BENCH_W(BATCH))
 #define BENCH_W_HANDOFF	(BENCH_W_ALL | BENCH_W(HANDOFF))
+/* A mechanism that publishes the payloads itself (@replace). */
+#define BENCH_W_PTR	(BENCH_W(READ) | BENCH_W(TEARDOWN) | BENCH_W(REPLACE))
 
 static const struct bench_ops bench_ops[RUNDOWN_BENCH_NR_MECHS] = {
 	[RUNDOWN_BENCH_NONE] = {
@@ -797,6 +950,19 @@ static const struct bench_ops bench_ops[RUNDOWN_BENCH_NR_MECHS] = {
 		.teardown = rundown_pcpu_b_teardown,
 		.teardown_many = rundown_pcpu_many_b_teardown_many,
 		.revive = rundown_pcpu_b_revive,
+	},
+	[RUNDOWN_BENCH_RUNDOWN_PTR] = {
+		.name = "rundown_ptr", .workloads = BENCH_W_PTR,
+		.publish_first = true, .init = rundown_ptr_b_init,
+		.exit = rundown_ptr_b_exit, .read = rundown_ptr_b_read,
+		.replace = rundown_ptr_b_replace,
+	},
+	[RUNDOWN_BENCH_RUNDOWN_PTR_PCPU] = {
+		.name = "rundown_ptr_pcpu", .workloads = BENCH_W_PTR,
+		.publish_first = true, .init = rundown_ptr_pcpu_b_init,
+		.exit = rundown_ptr_pcpu_b_exit,
+		.read = rundown_ptr_pcpu_b_read,
+		.replace = rundown_ptr_pcpu_b_replace,
 	},
 	[RUNDOWN_BENCH_PERCPU_REF] = {
 		.name = "percpu_ref", .workloads = BENCH_W_HANDOFF,
@@ -1018,19 +1184,35 @@ static void bench_record(struct bench_ctx *ctx, u64 t0, u64 t1)
 	b->replacements++;
 }
 
-/* Tear object 0 down, free (poison) its payload and publish the next one. */
+/*
+ * Tear object 0 down, free (poison) its payload and publish the next one.
+ * With @replace the mechanism publishes and hands the old payload back;
+ * ctx->cur is then only the owner's record of what it published.
+ */
 static void bench_replace(struct bench_ctx *ctx)
 {
 	const struct bench_ops *ops = ctx->ops;
 	struct bench_obj *obj = &ctx->objs[0];
-	struct bench_payload *old, *new;
+	struct bench_payload *old, *new, *gone;
 	u64 t0, t1;
 
 	old = rcu_dereference_protected(ctx->cur, true);
 	new = old == &ctx->payload[0] ? &ctx->payload[1] : &ctx->payload[0];
 	WRITE_ONCE(new->magic, BENCH_LIVE);
 	t0 = ktime_get_ns();
-	if (ops->publish_first) {
+	if (ops->replace) {
+		gone = ops->replace(ctx, obj, new);
+		t1 = ktime_get_ns();
+		/*
+		 * Anything but the payload published before is as wrong as
+		 * a read of a freed one: count it with them.
+		 */
+		if (gone == old)
+			WRITE_ONCE(old->magic, BENCH_FREED);
+		else
+			ctx->b->bad++;
+		rcu_assign_pointer(ctx->cur, new);
+	} else if (ops->publish_first) {
 		rcu_assign_pointer(ctx->cur, new);
 		ops->teardown(ctx, obj);
 		t1 = ktime_get_ns();

@@ -312,22 +312,19 @@ EXPORT_SYMBOL_GPL(__rundown_release_slow);
  * Promela model selftests/model/rundown-pcpu.pml checks it.
  */
 
-/* Read CPU @cpu's counter. */
-static unsigned long rundown_pcpu_count(struct rundown_pcpu *ref, int cpu)
-{
-	if (test_bit(RUNDOWN_PCPU_PERCPU, &ref->state))
-		return READ_ONCE(*per_cpu_ptr(ref->counts, cpu));
-	return local_read(&ref->slots[cpu].count);
-}
-
 /* The counters' sum, modulo 2^BITS_PER_LONG: the net references they hold. */
 static long rundown_pcpu_sum(struct rundown_pcpu *ref)
 {
 	unsigned long sum = 0;
 	int cpu;
 
-	for_each_possible_cpu(cpu)
-		sum += rundown_pcpu_count(ref, cpu);
+	if (test_bit(RUNDOWN_PCPU_PERCPU, &ref->state)) {
+		for_each_possible_cpu(cpu)
+			sum += READ_ONCE(*per_cpu_ptr(ref->counts, cpu));
+	} else {
+		for_each_possible_cpu(cpu)
+			sum += local_read(&ref->slots[cpu].count);
+	}
 	return (long)sum;
 }
 
@@ -458,9 +455,19 @@ static void rundown_pcpu_over_released(struct rundown_pcpu *ref, long left,
 	WARN_ON_ONCE(1);
 }
 
+/* Whether @central still carries the bias: the hand-over has not happened. */
+static bool rundown_pcpu_biased(long central)
+{
+	return central > RUNDOWN_PCPU_BIAS / 2;
+}
+
 /*
- * The sweep and the hand-over, by the first waiter after the fence: no
- * section updates a counter any more ([C]), so one pass reads them all.
+ * The sweep and the hand-over, after a fence that began once the flag was
+ * set: no section updates a counter any more ([C]), so one pass reads them
+ * all. Done exactly once per run-down, by whoever comes first: the bias
+ * tells whether it happened (the references held stay below half of it,
+ * see RUNDOWN_PCPU_MAX_REFS), and the compare-and-swap that drops it
+ * lets only one caller do so.
  *
  * A negative result means that releases without an acquire landed in the
  * counters while the reference was live: the modular sum cannot tell how
@@ -470,15 +477,24 @@ static void rundown_pcpu_over_released(struct rundown_pcpu *ref, long left,
  */
 static void rundown_pcpu_hand_over(struct rundown_pcpu *ref)
 {
+	long old = atomic_long_read(&ref->central);
+	long sum, left;
+
+	if (!rundown_pcpu_biased(old))
+		return;
+	sum = rundown_pcpu_sum(ref);
 	/*
 	 * [A] Fully ordered: the counters were read after the fence, and the
-	 * addition is ordered before the acquire loads that see @central
+	 * exchange is ordered before the acquire loads that see @central
 	 * reach zero (pairs with rundown_pcpu_drained()) and before the
-	 * wait-queue check in wake_up_var().
+	 * wait-queue check in wake_up_var(). Releases subtracting meanwhile
+	 * make it retry.
 	 */
-	long left = atomic_long_add_return(rundown_pcpu_sum(ref) - RUNDOWN_PCPU_BIAS,
-					   &ref->central);
-
+	do {
+		if (!rundown_pcpu_biased(old))
+			return;		/* another waiter handed over first */
+		left = old + sum - RUNDOWN_PCPU_BIAS;
+	} while (!atomic_long_try_cmpxchg(&ref->central, &old, left));
 	if (!left)
 		wake_up_var(&ref->central);
 	else if (unlikely(left < 0))
@@ -644,26 +660,20 @@ void rundown_pcpu_wait_many(struct rundown_pcpu *const *refs, unsigned int n)
 	unsigned int i;
 	bool fence = false;
 
+	for (i = 0; i < n; i++)
+		fence |= rundown_pcpu_start(refs[i]);
 	/*
-	 * Mark the references whose flag this call set: the sweep after the
-	 * fence is owed to them, exactly once. Single waits never look at the
-	 * mark. A concurrent wait_many() on the same reference may clear it
-	 * and do the sweep itself after its own fence: still sound, as that
-	 * call set nothing but saw the flag set before its fence began, so
-	 * its grace period covers every section the flag missed. Reinit
-	 * (which clears the mark) cannot run before both returned.
+	 * One fence, begun once every flag was seen set, then the sweep of
+	 * every reference still owed one, including those whose flag another
+	 * waiter set (still inside its own fence, say): our grace period
+	 * began after that flag too, so it covers them ([C]). The hand-over
+	 * happens once whoever does it (rundown_pcpu_hand_over()). Without a
+	 * flag of our own, the waiters that set them owe the sweeps.
 	 */
-	for (i = 0; i < n; i++) {
-		if (rundown_pcpu_start(refs[i])) {
-			set_bit(RUNDOWN_PCPU_SWEEP, &refs[i]->state);
-			fence = true;
-		}
-	}
 	if (fence) {
 		rundown_pcpu_fence();
 		for (i = 0; i < n; i++)
-			if (test_and_clear_bit(RUNDOWN_PCPU_SWEEP, &refs[i]->state))
-				rundown_pcpu_hand_over(refs[i]);
+			rundown_pcpu_hand_over(refs[i]);
 	}
 	for (i = 0; i < n; i++)
 		rundown_sleep(&refs[i]->central, rundown_pcpu_drained, refs[i],

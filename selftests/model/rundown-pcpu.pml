@@ -19,7 +19,9 @@
  * interrupt that releases it on the CPU it interrupts (nesting inside a
  * task's section on that CPU); the owner, who waits, reinitialises, and
  * waits again; a second waiter that runs down the first generation
- * concurrently with the owner (either may set the flag first).
+ * concurrently with the owner (either may set the flag first), either as
+ * a single wait or as a rundown_pcpu_wait_many() that also sweeps this
+ * reference when the owner set its flag.
  *
  * Memory model: sequentially consistent. Weak memory is abstracted by the
  * guarantee the fence gives on every architecture, and the protocol uses
@@ -33,7 +35,7 @@
  * wake-ups themselves (a wait is a guarded step on the central count:
  * wait_var_event() and the fully ordered subtraction before wake_up_var()
  * provide it), weak memory beyond the fence's guarantee, killable and timed
- * waits, rundown_pcpu_wait_many(), over-release, and counts near the bias.
+ * waits, over-release, and counts near the bias.
  * Two tasks and the IRQ may interleave on one CPU in ways a real CPU
  * would not: an over-approximation, harmless for these properties.
  *
@@ -53,6 +55,7 @@
 // plant: PLANT_CACHED_FLAG   a task keeps the flag it loaded at its first acquire (stale after the fence)
 // plant: PLANT_SPLIT_ADD     the per-CPU add as load + store (__this_cpu_add): an IRQ splits it
 // plant: PLANT_NO_BIAS       the central count starts at zero: a second waiter reads 0 early
+// plant: PLANT_MANY_NO_FENCE wait_many() sweeps a reference another waiter flagged, without a fence of its own
 
 #define NCPU		2
 #define NREADERS	2
@@ -156,23 +159,48 @@ inline fence()
 #endif
 }
 
-/* rundown_pcpu_wait(): the whole of it, by whoever calls it. */
-inline wait()
+/*
+ * The sweep and the hand-over: one pass over the counters, then the
+ * compare-and-swap that only a biased count lets through (exactly once,
+ * whoever comes first).
+ */
+inline hand_over()
+{
+	i = 0;
+	sum = 0;
+	do
+	:: i < NCPU -> sum = sum + cnt[i]; i++
+	:: else -> break
+	od;
+	atomic {
+		if
+		:: central > LIVE_CENTRAL / 2 -> central = central + sum - LIVE_CENTRAL
+		:: else -> skip		/* another waiter handed over first */
+		fi
+	}
+}
+
+/*
+ * rundown_pcpu_wait(), or with @many rundown_pcpu_wait_many() on this
+ * reference and others: when it set another reference's flag, it fences
+ * and then sweeps every reference still biased, this one included, even
+ * though another waiter set this one's flag.
+ */
+inline wait(many)
 {
 	atomic { first = !dying; dying = 1 };	/* test_and_set_bit() */
 	if
 	:: first ->
 		fence();
 		fenced = 1;
-		/* The sweep: one pass over the counters, then the hand-over. */
-		i = 0;
-		sum = 0;
-		do
-		:: i < NCPU -> sum = sum + cnt[i]; i++
-		:: else -> break
-		od;
-		central = central + sum - LIVE_CENTRAL
-	:: else -> skip
+		hand_over()
+	:: !first && many ->
+#ifndef PLANT_MANY_NO_FENCE
+		fence();
+		fenced = 1;
+#endif
+		hand_over()
+	:: !first -> skip
 	fi;
 	/* Sleep until drained (the wake-up itself is the kernel's wait_var_event()). */
 	atomic { central == 0 -> assert(held == 0) }
@@ -226,7 +254,7 @@ proctype second_waiter()
 	bit first;
 	short sum;
 
-	wait();
+	wait(1);
 	w2done = 1
 }
 
@@ -236,7 +264,7 @@ proctype owner()
 	bit first;
 	short sum;
 
-	wait();
+	wait(0);
 	/* Reinit may not race a wait: let the second waiter return first. */
 	w2done;
 	atomic {
@@ -246,7 +274,7 @@ proctype owner()
 		gen++;
 		dying = 0		/* the release store of @state */
 	};
-	wait()
+	wait(0)
 }
 
 init

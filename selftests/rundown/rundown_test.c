@@ -2051,6 +2051,60 @@ TEST_F(rd, bench_pcpu_many)
 	EXPECT_EQ(-EOPNOTSUPP, rd_bench(self->fd, &b));
 }
 
+/*
+ * The rundown-protected pointer on the fixture's variant: READ, TEARDOWN
+ * and REPLACE, where a reader is never refused (an object is always
+ * published) and never reaches a poisoned one; nothing else.
+ */
+TEST_F(rd, bench_ptr)
+{
+	static const __u32 no[] = {
+		RUNDOWN_BENCH_ISOLATION, RUNDOWN_BENCH_BATCH,
+		RUNDOWN_BENCH_HANDOFF,
+	};
+	__u32 mech = variant->variant == RUNDOWN_VARIANT_PCPU ?
+		     RUNDOWN_BENCH_RUNDOWN_PTR_PCPU : RUNDOWN_BENCH_RUNDOWN_PTR;
+	struct rundown_ioc_bench b;
+	unsigned int i;
+
+	bench_args(&b, variant->variant);
+	b.mech = mech;
+	ASSERT_EQ(0, rd_bench(self->fd, &b));
+	EXPECT_LT(0, b.ops);
+	EXPECT_EQ(0, b.refused);
+	EXPECT_EQ(0, b.replacements);
+	bench_expect_common(_metadata, &b);
+
+	bench_args_for(&b, variant->variant, RUNDOWN_BENCH_TEARDOWN);
+	b.mech = mech;
+	ASSERT_EQ(0, rd_bench(self->fd, &b));
+	EXPECT_EQ(3, b.samples_done);
+	EXPECT_EQ(3, b.replacements);
+	EXPECT_LE(b.lat_min_ns, b.lat_max_ns);
+	bench_expect_common(_metadata, &b);
+
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		bench_args_for(&b, variant->variant, no[i]);
+		b.mech = mech;
+		EXPECT_EQ(-EOPNOTSUPP, rd_bench(self->fd, &b))
+			TH_LOG("workload %u", no[i]);
+	}
+
+	if (online_cpus() < 2)
+		SKIP(return, "replace needs 2 CPUs");
+	/* Every reader the CPUs allow, long enough to race many replacements. */
+	bench_args_for(&b, variant->variant, RUNDOWN_BENCH_REPLACE);
+	b.mech = mech;
+	b.threads = (__u32)online_cpus() - 1;
+	b.duration_ms = 200;
+	ASSERT_EQ(0, rd_bench(self->fd, &b));
+	EXPECT_LT(0, b.ops);
+	EXPECT_EQ(0, b.refused);
+	EXPECT_LT(0, b.replacements);
+	EXPECT_LT(0, b.samples_done);
+	bench_expect_common(_metadata, &b);
+}
+
 /* Hand-off needs releases from any context; batch is not for percpu_rwsem. */
 TEST_F(rd, bench_unsupported)
 {

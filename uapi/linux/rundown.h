@@ -228,7 +228,9 @@ struct rundown_ioc_query {
 #define RUNDOWN_BENCH_NONE		10	/* the same loops, no synchronisation */
 #define RUNDOWN_BENCH_CALL_RCU		11	/* rcu_read_lock/unlock; call_rcu, wait for it */
 #define RUNDOWN_BENCH_RUNDOWN_PCPU_MANY	12	/* BATCH only: rundown_pcpu_wait_many() */
-#define RUNDOWN_BENCH_NR_MECHS		13
+#define RUNDOWN_BENCH_RUNDOWN_PTR	13	/* rundown_ptr_get/put; rundown_ptr_replace */
+#define RUNDOWN_BENCH_RUNDOWN_PTR_PCPU	14	/* the same on struct rundown_ptr_pcpu */
+#define RUNDOWN_BENCH_NR_MECHS		15
 
 /* Workloads (struct rundown_ioc_bench.workload). */
 #define RUNDOWN_BENCH_READ	0	/* read-side throughput for @duration_ms */
@@ -257,7 +259,10 @@ struct rundown_ioc_query {
  *        mechanism cannot run (HANDOFF where the release must come from
  *        the acquiring context: RCU, SRCU, the rwsems; BATCH for
  *        percpu_rwsem, which waits for one grace period per object;
- *        anything but BATCH for RUNDOWN_PCPU_MANY)
+ *        anything but BATCH for RUNDOWN_PCPU_MANY; anything but READ,
+ *        TEARDOWN and REPLACE for the RUNDOWN_PTR ones, whose replacement
+ *        publishes the next object: their readers check the object their
+ *        get returned, and their teardown latency is the replace call)
  * @workload: in, RUNDOWN_BENCH_<workload>
  * @threads: in, READ: readers, 1..CPUs; HANDOFF: acquirer+releaser
  *           threads, even, 2..CPUs; TEARDOWN: readers, 0..CPUs-1;

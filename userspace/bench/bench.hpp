@@ -19,6 +19,21 @@
 //       static void teardown_many(M* objs, std::size_t n);  // BATCH at once
 //   };
 //
+// or, for a mechanism that publishes the object itself (rundown::ptr),
+//
+//   struct M : rdbench::mech_base {
+//       static constexpr bool owns_object = true;
+//       G get();                  // a guard: false when refused, get()
+//                                 // the payload; its destructor puts
+//       payload* next();          // what replace() publishes next
+//       payload* replace();       // publish next(), return the old
+//                                 // payload once no reader holds it
+//   };
+//
+// which runs READ, TEARDOWN and REPLACE only: its readers check the payload
+// their get() returned, not a shared "current" pointer, and the owner
+// times replace() as the teardown (it publishes first; nothing revives).
+//
 // Placement: READ pins reader i to CPU i (mod CPUs); HANDOFF pins thread j
 // of the pairs to CPU j; TEARDOWN, REPLACE, ISOLATION and BATCH pin the
 // owner alone to the first CPU and the readers (the holder) to the others.
@@ -133,6 +148,7 @@ struct mech_base {
 	static constexpr bool handoff = false;
 	static constexpr bool batch = true;
 	static constexpr bool never_frees = false;
+	static constexpr bool owns_object = false;
 	void reader_online() {}
 	void reader_offline() {}
 	void owner_online() {}
@@ -211,7 +227,11 @@ struct run_state {
 	{
 		// rcu_dereference(): acquire is free on x86, consume is not
 		// implemented otherwise.
-		payload* pp = cur.load(std::memory_order_acquire);
+		return use(cur.load(std::memory_order_acquire), cs);
+	}
+	// The same for the payload @pp that the mechanism handed out.
+	static bool use(const payload* pp, unsigned cs) noexcept
+	{
 		const bool ok = pp->magic.load(std::memory_order_relaxed) == kLive;
 		spin_ns(cs);
 		return ok;
@@ -258,14 +278,24 @@ void reader_loop(M& m, run_state& s, reader_slot& slot, unsigned cs)
 	// had finished.
 	do {
 		for (int k = 0; k < kBatch; k++) {
-			int tok = m.acquire();
-			if (tok < 0) {
-				refused++;
-				continue;
+			if constexpr (M::owns_object) {
+				auto g = m.get();  // put when it goes
+				if (!g) {
+					refused++;
+					continue;
+				}
+				if (!run_state::use(g.get(), cs))
+					bad++;
+			} else {
+				int tok = m.acquire();
+				if (tok < 0) {
+					refused++;
+					continue;
+				}
+				if (!s.use(cs))
+					bad++;
+				m.release(tok);
 			}
-			if (!s.use(cs))
-				bad++;
-			m.release(tok);
 			ops++;
 		}
 		m.quiescent();
@@ -329,7 +359,8 @@ result run_read(const params& p)
 }
 
 // TEARDOWN, REPLACE: the owner alone on the first CPU tears down, frees
-// (poisons) and replaces the object under the readers on the others.
+// (poisons) and replaces the object under the readers on the others (an
+// owns_object mechanism: replaces it, then poisons the old one).
 template <class M>
 result run_replace(const params& p)
 {
@@ -353,9 +384,16 @@ result run_replace(const params& p)
 			pause_us(p.period_us);
 			payload* old = &s.pl[which];
 			payload* nw = &s.pl[which ^ 1];
+			if constexpr (M::owns_object)
+				nw = m->next();
 			nw->magic.store(kLive, std::memory_order_relaxed);
 			std::uint64_t a, b;
-			if constexpr (M::publish_first) {
+			if constexpr (M::owns_object) {
+				a = now_ns();
+				old = m->replace();
+				b = now_ns();
+				old->magic.store(kFreed, std::memory_order_relaxed);
+			} else if constexpr (M::publish_first) {
 				a = now_ns();
 				s.cur.store(nw, std::memory_order_release);
 				m->teardown();
@@ -555,13 +593,15 @@ result run(const params& p)
 	case workload::replace:
 		return run_replace<M>(p);
 	case workload::isolation:
-		return run_isolation<M>(p);
+		if constexpr (!M::owns_object)
+			return run_isolation<M>(p);
+		break;
 	case workload::batch:
-		if constexpr (M::batch)
+		if constexpr (M::batch && !M::owns_object)
 			return run_batch<M>(p);
 		break;
 	case workload::handoff:
-		if constexpr (M::handoff)
+		if constexpr (M::handoff && !M::owns_object)
 			return run_handoff<M>(p);
 		break;
 	}
@@ -571,8 +611,10 @@ result run(const params& p)
 template <class M>
 constexpr unsigned workloads_of()
 {
-	unsigned w = bit(workload::read) | bit(workload::teardown) | bit(workload::replace) |
-		     bit(workload::isolation);
+	unsigned w = bit(workload::read) | bit(workload::teardown) | bit(workload::replace);
+	if (M::owns_object)
+		return w;
+	w |= bit(workload::isolation);
 	if (M::batch)
 		w |= bit(workload::batch);
 	if (M::handoff)

@@ -62,7 +62,7 @@ BENCH_BIN ?= $(BUILD)/userspace/bench/rundown_bench
 BENCH_VM_KERNEL ?= /boot/vmlinuz-$(KREL)
 # The userspace mechanisms also run inside the VM: the kernel object
 # through the ioctl, against the native shim on the same virtual CPU.
-BENCH_VM_UMECHS ?= none,rundown,rundown_pcpu,kernel_rundown,kernel_rundown_pcpu,atomic_ref,urcu_memb
+BENCH_VM_UMECHS ?= none,rundown,rundown_pcpu,rundown_ptr,rundown_ptr_pcpu,kernel_rundown,kernel_rundown_pcpu,atomic_ref,urcu_memb
 
 BENCH_ARGS = --duration-ms $(BENCH_DURATION) --reps $(BENCH_REPS) --samples $(BENCH_SAMPLES) \
 	--period-us $(BENCH_PERIOD) --objects $(BENCH_OBJECTS) --hold-us $(BENCH_HOLD_US) \

@@ -10,11 +10,14 @@
 #    each with the "none" baseline;
 #  - every expected mechanism has a result for every workload (handoff and
 #    batch may be SKIPPED as unsupported, not for none and rundown; so may
-#    anything for a batch-only *_many row; replace and isolation need 2
+#    anything for a batch-only *_many row; a rundown_ptr* row has read,
+#    teardown and replace results and SKIPPED isolation, batch and
+#    handoff: it publishes the object itself; replace and isolation need 2
 #    CPUs);
 #  - every result is sane: no bad read, work done (reads, or samples, or
-#    replacements with readers trying), and no FAILED run; RC (the run's
-#    exit status) is 0.
+#    replacements with readers trying), no refused acquire on a
+#    rundown_ptr* row in any repetition (an object is always published),
+#    and no FAILED run; RC (the run's exit status) is 0.
 # MECHS, KMECHS and VM_UMECHS are comma lists or "all" (BIN --list).
 set -eu
 out=$1 bin=$2 mechs=$3 kmechs=$4 umechs=$5 wls=$6 vm=$7 rc=$8
@@ -39,6 +42,7 @@ function parse(   i, kv) { sub(/\r$/, ""); delete v; for (i = 2; i <= NF; i++) {
 	if (w == "read" || w == "handoff") ok = ok && v["ops"] > 0
 	else if (w == "replace") ok = ok && v["replacements"] > 0 && v["ops"] + v["refused"] > 0
 	else ok = ok && v["samples_done"] > 0
+	if (v["mech"] ~ /^rundown_ptr/ && v["refused_max"] != 0) { ok = 0; say("refused while published: " $0) }
 	if (!ok) { bad[k, v["mech"]] = 1; say("not sane: " $0) }
 }
 END {
@@ -59,6 +63,7 @@ END {
 				if ((k, m, w) in seen) continue
 				if ((w == "replace" || w == "isolation") && cpus[k] != "" && cpus[k] < 2) continue
 				if ((w == "handoff" || w == "batch" || m ~ /_many$/) && (k, m, w) in skipped && m != "none" && m != "rundown") continue
+				if (m ~ /^rundown_ptr/ && (w == "isolation" || w == "batch" || w == "handoff") && (k, m, w) in skipped) continue
 				okm = 0; say(k ": " m ": no " w " result")
 			}
 			if (okm) p++; else f++

@@ -20,8 +20,8 @@
 // line on stdout (liburcu's benchmarks' convention): every value is the
 // median over the repetitions (ns per op: over those that did operations;
 // latencies: over those that took samples)
-// except bad (their sum), lat_min_ns and lat_max_ns (the extremes), and the
-// *_min/*_max spreads. With --json, one
+// except bad (their sum), refused_max, lat_min_ns and lat_max_ns (the
+// extremes), and the *_min/*_max spreads. With --json, one
 // JSON object per line, with the repetitions' own values in *_reps arrays.
 // A workload the mechanism cannot run gives a "SKIPPED" line, a run that
 // failed a "FAILED" line. Progress goes to stderr. An unknown mechanism
@@ -131,7 +131,7 @@ using namespace rdbench;
 const char* const kernel_mechs[RUNDOWN_BENCH_NR_MECHS] = {
 	"rundown", "rundown_pcpu", "percpu_ref",   "srcu",     "srcu_exp", "rcu",
 	"rcu_exp", "rwsem",        "percpu_rwsem", "refcount", "none",     "call_rcu",
-	"rundown_pcpu_many",
+	"rundown_pcpu_many", "rundown_ptr",  "rundown_ptr_pcpu",
 };
 static_assert(kNrWorkloads == RUNDOWN_BENCH_NR_WORKLOADS);
 
@@ -371,12 +371,14 @@ int main(int argc, char** argv)
 	}
 	// The baseline first, then rundown's variants: the tables read in that order.
 	auto rank = [](const std::string& s) {
-		static const char* const first[] = {"none", "rundown", "rundown_pcpu", "kernel_rundown",
+		static const char* const first[] = {"none",        "rundown",          "rundown_pcpu",
+						    "rundown_ptr", "rundown_ptr_pcpu", "kernel_rundown",
 						    "kernel_rundown_pcpu"};
-		for (int i = 0; i < 5; i++)
+		constexpr int n = int(std::size(first));
+		for (int i = 0; i < n; i++)
 			if (s == first[i])
 				return i;
-		return 5;
+		return n;
 	};
 	std::stable_sort(mech_list.begin(), mech_list.end(),
 			 [&](const std::string& a, const std::string& b) { return rank(a) < rank(b); });
@@ -538,10 +540,11 @@ int main(int argc, char** argv)
 		const auto opr = subset(res, &result::ops), lr = subset(res, &result::samples_done);
 		const auto npo = field(opr, ns_per_op), mo = field(res, mops), rt = field(res, rate);
 		const auto p50 = field(lr, [](const result& x) { return x.lat_p50_ns; });
-		unsigned long long bad = 0, lmin = 0, lmax = 0;
+		unsigned long long bad = 0, rmax = 0, lmin = 0, lmax = 0;
 		bool sampled = false;
 		for (auto& x : res) {
 			bad += x.bad;
+			rmax = std::max<unsigned long long>(rmax, x.refused);
 			if (x.samples_done) {
 				lmin = sampled ? std::min<unsigned long long>(lmin, x.lat_min_ns) : x.lat_min_ns;
 				sampled = true;
@@ -557,7 +560,7 @@ int main(int argc, char** argv)
 		std::snprintf(line, sizeof(line),
 			"side=%s env=%s mech=%s workload=%s threads=%u cpus=%u placement=%s duration_ms=%u "
 			"cs_ns=%u samples=%u period_us=%u objects=%u hold_us=%u reps=%u ops=%llu refused=%llu "
-			"bad=%llu elapsed_ns=%llu reader_ns=%llu ns_per_op=%.3f ns_per_op_min=%.3f "
+			"refused_max=%llu bad=%llu elapsed_ns=%llu reader_ns=%llu ns_per_op=%.3f ns_per_op_min=%.3f "
 			"ns_per_op_max=%.3f mops=%.3f mops_min=%.3f mops_max=%.3f replacements=%llu "
 			"rate_per_s=%.1f rate_min=%.1f rate_max=%.1f samples_done=%llu lat_min_ns=%llu "
 			"lat_p50_ns=%llu lat_p50_min_ns=%.0f lat_p50_max_ns=%.0f lat_p99_ns=%llu "
@@ -565,7 +568,7 @@ int main(int argc, char** argv)
 			side, env.c_str(), j.mech.c_str(), wl, j.p.threads, nr_cpus,
 			oversub ? "oversubscribed" : "pinned", j.p.duration_ms, j.p.cs_ns, j.p.samples,
 			j.p.period_us, j.p.objects, j.p.hold_us, reps, med_u(res, &result::ops),
-			med_u(res, &result::refused), bad, med_u(res, &result::elapsed_ns),
+			med_u(res, &result::refused), rmax, bad, med_u(res, &result::elapsed_ns),
 			med_u(res, &result::reader_ns), median(npo), *std::min_element(npo.begin(), npo.end()),
 			*std::max_element(npo.begin(), npo.end()), median(mo),
 			*std::min_element(mo.begin(), mo.end()), *std::max_element(mo.begin(), mo.end()),

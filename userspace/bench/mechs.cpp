@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 //
 // The benchmark mechanisms that need no liburcu: the baseline (none), the
-// shim's two variants, the kernel object through /dev/rundown (one ioctl
-// per operation), std::shared_mutex, pthread_rwlock and a plain atomic
-// reference count. A new mechanism is a struct on rdbench::mech_base and a
+// shim's two variants and its rundown-protected pointer on each, the kernel
+// object through /dev/rundown (one ioctl per operation), std::shared_mutex,
+// pthread_rwlock and a plain atomic reference count. A new mechanism is a struct on rdbench::mech_base and a
 // registrar line at the end.
 #include "bench.hpp"
 
 #include <rundown/kernel.hpp>
+#include <rundown/ptr.hpp>
 #include <rundown/rundown.hpp>
 
 #include <shared_mutex>
@@ -41,6 +42,33 @@ struct rundown_m : mech_base {
 	{
 		r.completed();
 		r.reinit();
+	}
+};
+
+// The shim's rundown-protected pointer over either variant (P:
+// rundown::ptr or rundown::pcpu_ptr): it publishes the payloads itself, two
+// in turn, so that the timed replace allocates nothing. Readers are never
+// refused while a payload is published and check the one get() returned;
+// replace() returns the old one only once no guard holds it, and the
+// owner poisons it then.
+template <class P>
+struct ptr_m : mech_base {
+	static constexpr bool publish_first = true;
+	static constexpr bool owns_object = true;
+	static std::unique_ptr<rdbench::payload> live()
+	{
+		auto pl = std::make_unique<rdbench::payload>();
+		pl->magic.store(rdbench::kLive, std::memory_order_relaxed);
+		return pl;
+	}
+	P p{live()};
+	std::unique_ptr<rdbench::payload> spare = std::make_unique<rdbench::payload>();
+	auto get() noexcept { return p.get(); }
+	rdbench::payload* next() noexcept { return spare.get(); }
+	rdbench::payload* replace() noexcept
+	{
+		spare = p.replace(std::move(spare));
+		return spare.get();
 	}
 };
 
@@ -116,5 +144,7 @@ const rdbench::registrar<kernel_m<rundown::kernel::pcpu_ref>> r4("kernel_rundown
 const rdbench::registrar<shared_mutex_m> r5("shared_mutex");
 const rdbench::registrar<pthread_rwlock_m> r6("pthread_rwlock");
 const rdbench::registrar<atomic_ref_m> r7("atomic_ref");
+const rdbench::registrar<ptr_m<rundown::ptr<rdbench::payload>>> r8("rundown_ptr");
+const rdbench::registrar<ptr_m<rundown::pcpu_ptr<rdbench::payload>>> r9("rundown_ptr_pcpu");
 
 }  // namespace

@@ -12,7 +12,8 @@
 # handoff costs are also given net of the "none" baseline (the same loop
 # without synchronisation), and flagged "*" where that loop is half the
 # gross cost or more. Teardown latencies already exclude the clock's cost
-# (clock_ns). Plots (gnuplot, PNG and SVG): read throughput against
+# (clock_ns). A mechanism that cannot run a workload (a SKIPPED line) is
+# named under that workload's table. Plots (gnuplot, PNG and SVG): read throughput against
 # threads with min-max error bars, and teardown, isolation and batch
 # latencies per mechanism with the p50's min-max.
 set -eu
@@ -56,6 +57,13 @@ function mnum(obj, key,   s) {
 	if (!match(s, "\"" key "\":(\"[^\"]*\"|[0-9]+)")) return ""
 	s = substr(s, RSTART, RLENGTH); sub(/^"[^"]*":/, "", s); gsub(/"/, "", s); return s
 }
+# What was not run, per side and workload, in order, once each.
+/^SKIPPED / {
+	parse(); k = f["side"] "@" f["env"]; w = f["workload"]
+	if ((k, w, f["mech"]) in skd) next
+	skd[k, w, f["mech"]] = 1; sk[k, w] = sk[k, w] (sk[k, w] == "" ? "" : ", ") f["mech"]
+	next
+}
 /^SUMMARY / {
 	parse(); k = f["side"] "@" f["env"]; m = f["mech"]; w = f["workload"]; t = f["threads"]
 	addk(k); addm(k, m)
@@ -73,7 +81,7 @@ function mnum(obj, key,   s) {
 		td[k, m, x] = f["lat_p50_ns"] " " f["lat_p50_min_ns"] " " f["lat_p50_max_ns"] " " f["lat_p99_ns"] " " f["lat_max_ns"] " " f["enqueue_ns"]
 	} else if (w == "replace") {
 		addt(rpp, k, f["period_us"]); rpr[k] = t
-		rp[k, m, f["period_us"]] = f["rate_per_s"] " " f["rate_min"] " " f["rate_max"] " " f["mops"] " " f["refused"] " " f["ops"] " " f["lat_p50_ns"]
+		rp[k, m, f["period_us"]] = f["rate_per_s"] " " f["rate_min"] " " f["rate_max"] " " f["mops"] " " f["refused"] " " f["ops"] " " f["lat_p50_ns"] " " f["mops_min"] " " f["mops_max"]
 	} else if (w == "isolation") {
 		iso[k, m] = f["lat_p50_ns"] " " f["lat_p50_min_ns"] " " f["lat_p50_max_ns"] " " f["lat_p99_ns"] " " f["lat_max_ns"] " " f["enqueue_ns"]
 		hold[k] = f["hold_us"]
@@ -108,6 +116,7 @@ function lat(v,   a) { if (v == "") return "-"; split(v, a, " "); return hu(a[1]
 function tbl_start(title) { ttl = title; nr = 0; nc = 0 }
 function cell(r, c, s) { T[r, c] = s; if (c > nc) nc = c; if (r > nr) nr = r }
 function tbl_end(note,   r, c, w, line) {
+	sub(/^ +/, "", note)
 	if (nr < 2) return
 	if (mode == "markdown") {
 		printf "\n%s\n\n", ttl
@@ -131,6 +140,14 @@ function where(k,   s) {
 	split(k, s, "@")
 	if (s[2] ~ /^vm/) return s[1] " side, in the VM (" accel ", " cpus[k] " virtual CPUs" (accel == "tcg" ? ": emulated, compare like with like only" : "") ")"
 	return s[1] " side, " s[2] " (" cpus[k] " CPUs)"
+}
+# The note naming what side k did not run of workload w ("" if nothing).
+function skipped(k, w) { return sk[k, w] == "" ? "" : " Not run (unsupported): " sk[k, w] "." }
+# The same for the README tables: the host and VM kernel columns.
+function skipped2(w,   h, v) {
+	h = sk["user@host", w]; v = sk["kernel@vm", w]
+	if (h == "" && v == "") return ""
+	return "Not run (unsupported): " (h == "" ? "" : "host: " h) (h != "" && v != "" ? "; " : "") (v == "" ? "" : "VM: " v) "."
 }
 function oversub(k) { return over[k] ? " Some rows oversubscribed (placement=oversubscribed in summary.txt)." : "" }
 END {
@@ -156,7 +173,7 @@ END {
 				if (mode == "text") { split(mo[k, m, tt], a, " "); print tt, a[1], a[2], a[3] > (OUT "/data/tput-" se[1] "-" se[2] "-" m ".dat") }
 			}
 		}
-		tbl_end("* the loop (none) is half the gross cost or more: the net is the mechanism." oversub(k))
+		tbl_end("* the loop (none) is half the gross cost or more: the net is the mechanism." oversub(k) skipped(k, "read"))
 
 		# handoff
 		tbl_start("Hand-off, " where(k) ": ns per reference acquired on one CPU and released on another, median [min-max], net of none")
@@ -167,7 +184,7 @@ END {
 			for (t = 1; t <= hth[k, "n"]; t++) { tt = hth[k, t]
 				cell(r, t + 1, m == "none" ? cost(ho[k, m, tt], "") : cost(ho[k, m, tt], ho[k, "none", tt])) }
 		}
-		tbl_end("none: the ring between the two CPUs alone. Mechanisms whose release must come from the acquiring context are not run.")
+		tbl_end("none: the ring between the two CPUs alone. Mechanisms whose release must come from the acquiring context are not run." skipped(k, "handoff"))
 
 		# teardown
 		tbl_start("Teardown, " where(k) ": start of run-down until the object may be freed (p50 [min-max of p50], p99, max), less the clock (" clk[k] " ns)")
@@ -185,19 +202,19 @@ END {
 			}
 			cell(r, 8, e == "" ? "-" : e)
 		}
-		tbl_end("Readers run on the other CPUs, the owner alone on its own. call_rcu rows: until the callback ran (the reclamation delay); the owner itself waits only for the enqueue (the call_rcu() call)." oversub(k))
+		tbl_end("Readers run on the other CPUs, the owner alone on its own. call_rcu rows: until the callback ran (the reclamation delay); the owner itself waits only for the enqueue (the call_rcu() call). rundown_ptr rows: the replace call (publish the next object, run the old one down)." oversub(k) skipped(k, "teardown"))
 
 		# replace
 		for (pi = 1; pi <= rpp[k, "n"]; pi++) { pp = rpp[k, pi]
 			tbl_start("Replace, " where(k) ": the owner tears down and replaces the object " (pp == 0 ? "as fast as it can" : "every " pp " us") " under " rpr[k] " reader" (rpr[k] > 1 ? "s" : ""))
-			cell(1, 1, "mechanism"); cell(1, 2, "replaced/s [min-max]"); cell(1, 3, "reader Mops/s"); cell(1, 4, "refused %"); cell(1, 5, "teardown p50")
+			cell(1, 1, "mechanism"); cell(1, 2, "replaced/s [min-max]"); cell(1, 3, "reader Mops/s [min-max]"); cell(1, 4, "refused %"); cell(1, 5, "teardown p50")
 			r = 1
 			for (i = 1; i <= nm[k]; i++) { m = ml[k, i]; if (!((k, m, pp) in rp)) continue
 				split(rp[k, m, pp], a, " "); cell(++r, 1, m)
-				cell(r, 2, sprintf("%.0f [%.0f-%.0f]", a[1], a[2], a[3])); cell(r, 3, num(a[4]))
+				cell(r, 2, sprintf("%.0f [%.0f-%.0f]", a[1], a[2], a[3])); cell(r, 3, num(a[4]) " " spread(a[8], a[9]))
 				cell(r, 4, (a[6] + a[5]) > 0 ? sprintf("%.1f", 100 * a[5] / (a[6] + a[5])) : "-"); cell(r, 5, hu(a[7]))
 			}
-			tbl_end(pp == 0 ? "No pause: the rate is the mechanism'"'"'s own (none: the loop'"'"'s)." : "")
+			tbl_end((pp == 0 ? "No pause: the rate is the mechanism'"'"'s own (none: the loop'"'"'s)." : "") skipped(k, "replace"))
 		}
 
 		# isolation
@@ -208,7 +225,7 @@ END {
 			split(iso[k, m], a, " "); cell(++r, 1, m); cell(r, 2, lat(iso[k, m])); cell(r, 3, hu(a[4])); cell(r, 4, hu(a[5]))
 			if (mode == "text") print m, a[1], a[2], a[3] > (OUT "/data/iso-" se[1] "-" se[2] ".dat")
 		}
-		tbl_end("A grace period waits for every reader of every object; a count waits for its own holders only.")
+		tbl_end("A grace period waits for every reader of every object; a count waits for its own holders only." skipped(k, "isolation"))
 
 		# batch
 		tbl_start("Batch, " where(k) ": tearing down " nobj[k] " objects at once")
@@ -219,7 +236,7 @@ END {
 			cell(r, 4, a[4] > 0 ? hu(a[4]) : "-")
 			if (mode == "text") print m, a[1], a[2], a[3] > (OUT "/data/batch-" se[1] "-" se[2] ".dat")
 		}
-		tbl_end("One by one, except: one synchronize_rcu/srcu for all, every percpu_ref kill before the waits, one call_rcu each until the last callback ran, and rundown_pcpu_many: one rundown_pcpu_wait_many() (one fence) for all.")
+		tbl_end("One by one, except: one synchronize_rcu/srcu for all, every percpu_ref kill before the waits, one call_rcu each until the last callback ran, and rundown_pcpu_many: one rundown_pcpu_wait_many() (one fence) for all." skipped(k, "batch"))
 	}
 }
 # The README: one table per workload, the host (userspace) columns beside
@@ -241,7 +258,7 @@ function readme(   side, k, c, r, i, m, t, tt, any, pp, a, x, y) {
 		for (side = 1; side <= 2; side++) { k = side == 1 ? H : K
 			for (t = 1; t <= rth[k, "n"]; t++) { tt = rth[k, t]
 				cell(r, ++c, m == "none" ? cost(rd[k, m, tt], "") : cost(rd[k, m, tt], rd[k, "none", tt])) } } }
-	tbl_end("")
+	tbl_end(skipped2("read"))
 
 	tbl_start("**Hand-off**: ns per reference acquired on one CPU and released on another (net of `none`: the ring alone); only where a release may come from another context")
 	cell(1, 1, "mechanism"); c = 1
@@ -252,7 +269,7 @@ function readme(   side, k, c, r, i, m, t, tt, any, pp, a, x, y) {
 		for (side = 1; side <= 2; side++) { k = side == 1 ? H : K
 			for (t = 1; t <= hth[k, "n"]; t++) { tt = hth[k, t]
 				cell(r, ++c, m == "none" ? cost(ho[k, m, tt], "") : cost(ho[k, m, tt], ho[k, "none", tt])) } } }
-	tbl_end("")
+	tbl_end(skipped2("handoff"))
 
 	tbl_start("**Teardown**: from the start of run-down until the object may be freed, p50 [min-max of the p50] over the repetitions, less the clock (host " clk[H] " ns, VM " clk[K] " ns); call_rcu rows: until the callback ran, and the enqueue the owner waits for")
 	cell(1, 1, "mechanism"); cell(1, 2, "host, no readers"); cell(1, 3, "host, " tdr[H] " reader" (tdr[H] > 1 ? "s" : ""))
@@ -268,21 +285,23 @@ function readme(   side, k, c, r, i, m, t, tt, any, pp, a, x, y) {
 				if ((k, m, y) in td) { split(td[k, m, y], a, " "); if (a[6] > 0 && x == 0) e = e (e == "" ? "" : " / ") hu(a[6]) } } }
 		cell(r, 6, e == "" ? "-" : e)
 	}
-	tbl_end("")
+	tbl_end("rundown_ptr rows: the replace call, which publishes the next object and runs the old one down. " skipped2("teardown"))
 
 	for (pp = 1; pp <= rpp[H, "n"] || pp <= rpp[K, "n"]; pp++) {
 		x = rpp[H, pp] != "" ? rpp[H, pp] : rpp[K, pp]
-		tbl_start("**Replace** " (x == 0 ? "as fast as the owner can" : "every " x " µs") ": replacements per second [min-max] and the acquires refused to the readers")
-		cell(1, 1, "mechanism"); cell(1, 2, "host replaced/s"); cell(1, 3, "refused"); cell(1, 4, "VM replaced/s"); cell(1, 5, "refused")
+		tbl_start("**Replace** " (x == 0 ? "as fast as the owner can" : "every " x " µs") ": replacements per second [min-max], the successful acquire+release pairs of all readers (Mops/s [min-max]) and the acquires refused to them")
+		cell(1, 1, "mechanism"); cell(1, 2, "host replaced/s"); cell(1, 3, "reader Mops/s"); cell(1, 4, "refused")
+		cell(1, 5, "VM replaced/s"); cell(1, 6, "reader Mops/s"); cell(1, 7, "refused")
 		r = 1
 		for (i = 1; i <= nrow; i++) { m = rowm[i]; if (!((H, m, x) in rp) && !((K, m, x) in rp)) continue
 			cell(++r, 1, m); c = 1
 			for (side = 1; side <= 2; side++) { k = side == 1 ? H : K
-				if (!((k, m, x) in rp)) { cell(r, ++c, "-"); cell(r, ++c, "-"); continue }
+				if (!((k, m, x) in rp)) { cell(r, ++c, "-"); cell(r, ++c, "-"); cell(r, ++c, "-"); continue }
 				split(rp[k, m, x], a, " ")
 				cell(r, ++c, sprintf("%.0f [%.0f-%.0f]", a[1], a[2], a[3]))
+				cell(r, ++c, num(a[4]) " " spread(a[8], a[9]))
 				cell(r, ++c, (a[6] + a[5]) > 0 ? sprintf("%.1f%%", 100 * a[5] / (a[6] + a[5])) : "-") } }
-		tbl_end("")
+		tbl_end(skipped2("replace"))
 	}
 
 	tbl_start("**Isolation**: tearing down object A while a holder keeps object B for " hold[H] / 1000 " ms at a time, p50 [min-max]")
@@ -290,7 +309,7 @@ function readme(   side, k, c, r, i, m, t, tt, any, pp, a, x, y) {
 	r = 1
 	for (i = 1; i <= nrow; i++) { m = rowm[i]; if (!((H, m) in iso) && !((K, m) in iso)) continue
 		cell(++r, 1, m); cell(r, 2, lat(iso[H, m])); cell(r, 3, lat(iso[K, m])) }
-	tbl_end("")
+	tbl_end(skipped2("isolation"))
 
 	tbl_start("**Batch**: tearing down " nobj[H] " objects at once, all of them (p50 [min-max]) and per object")
 	cell(1, 1, "mechanism"); cell(1, 2, "host"); cell(1, 3, "per object"); cell(1, 4, "VM"); cell(1, 5, "per object")
@@ -300,12 +319,13 @@ function readme(   side, k, c, r, i, m, t, tt, any, pp, a, x, y) {
 		for (side = 1; side <= 2; side++) { k = side == 1 ? H : K
 			if (!((k, m) in ba)) { cell(r, ++c, "-"); cell(r, ++c, "-"); continue }
 			split(ba[k, m], a, " "); cell(r, ++c, lat(ba[k, m])); cell(r, ++c, hu(a[1] / nobj[k])) } }
-	tbl_end("")
+	tbl_end(skipped2("batch"))
 }
 # One cell of the decision table: the host value / the VM kernel value.
 function pick(k, w, m, x,   a, v) {
 	if (m == "") return ""
 	if (w == "read") { v = rd[k, m, x]; if (v == "") return ""; split(v, a, " "); split(rd[k, "none", x], z, " "); return num(a[1] - z[1] < 0 ? 0 : a[1] - z[1]) " ns" }
+	if (w == "rp") { v = rp[k, m, x]; if (v == "") return ""; split(v, a, " "); return sprintf("%.0f", a[1]) }
 	if (w == "td") v = td[k, m, x]
 	else if (w == "iso") v = iso[k, m]
 	else if (w == "ba") { if ((k, m "_many") in ba) m = m "_many"
@@ -320,6 +340,8 @@ function both(w, hm, km, x, kx,   h, v) {
 function decide(   i, n, row, hm, km, hr, kr) {
 	n = split("rundown|rundown|rundown|acquire fails once run-down began|none\n" \
 		"rundown_pcpu|rundown_pcpu|rundown_pcpu|acquire fails once run-down began|none (userspace: rseq, automatic)\n" \
+		"rundown_ptr|rundown_ptr|rundown_ptr|never while an object is published: readers get the old or the new one|none\n" \
+		"rundown_ptr_pcpu|rundown_ptr_pcpu|rundown_ptr_pcpu|never while an object is published|none (userspace: rseq, automatic)\n" \
 		"percpu_ref||percpu_ref|tryget_live fails once killed|none\n" \
 		"SRCU||srcu|never: readers see the old or the new object|an srcu_struct per domain\n" \
 		"RCU, synchronize_rcu / liburcu memb|urcu_memb|rcu|never: readers see the old or the new object|kernel: none; liburcu: every reader thread\n" \
@@ -328,14 +350,14 @@ function decide(   i, n, row, hm, km, hr, kr) {
 		"rwsem / std::shared_mutex|shared_mutex|rwsem|trylock fails while a writer holds (rwsem: or waits)|none\n" \
 		"refcount_t / atomic count|atomic_ref|refcount|only at zero: readers can keep it alive|none", rows, "\n")
 	hr = rth["user@host", rth["user@host", "n"]]; kr = rth["kernel@vm", rth["kernel@vm", "n"]]
-	printf "\n**Which to use**, host (userspace) / VM kernel. Read: net of none at all CPUs (%s / %s threads); teardown p50 with no readers and with readers; isolation: A'"'"'s teardown while B is held; batch: per object of %s (with a batch wait where there is one). Numbers from the tables above; in the VM only compare like with like.\n\n", hr, kr, nobj["user@host"] != "" ? nobj["user@host"] : nobj["kernel@vm"]
-	print "| mechanism | read | teardown, no readers | with readers | isolation | batch, per object | acquire refused | registration |"
-	print "|---|---:|---:|---:|---:|---:|---|---|"
+	printf "\n**Which to use**, host (userspace) / VM kernel. Read: net of none at all CPUs (%s / %s threads); teardown p50 with no readers and with readers (rundown_ptr: the replace call); replacements per second with no pause, under the same readers; isolation: A'"'"'s teardown while B is held; batch: per object of %s (with a batch wait where there is one). Numbers from the tables above; in the VM only compare like with like.\n\n", hr, kr, nobj["user@host"] != "" ? nobj["user@host"] : nobj["kernel@vm"]
+	print "| mechanism | read | teardown, no readers | with readers | replaced/s | isolation | batch, per object | acquire refused | registration |"
+	print "|---|---:|---:|---:|---:|---:|---:|---|---|"
 	for (i = 1; i <= n; i++) {
 		split(rows[i], row, "|"); hm = row[2]; km = row[3]
-		printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", row[1], both("read", hm, km, hr, kr),
+		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", row[1], both("read", hm, km, hr, kr),
 			both("td", hm, km, "idle", "idle"), both("td", hm, km, "busy", "busy"),
-			both("iso", hm, km), both("ba", hm, km), row[4], row[5]
+			both("rp", hm, km, 0, 0), both("iso", hm, km), both("ba", hm, km), row[4], row[5]
 	}
 }' "$in"
 

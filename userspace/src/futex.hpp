@@ -14,7 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-namespace rundown::detail {
+namespace rundown::inline abi1::detail {
 
 inline constexpr std::uint64_t k_forever = UINT64_MAX;
 
@@ -62,6 +62,18 @@ inline void futex_wake_all(std::uint32_t* addr) noexcept
 	syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
 }
 
+// The 32-bit half of a 64-bit word that holds its low bits: the futex
+// word of both variants.
+inline std::uint32_t* low_half(std::uint64_t* word) noexcept
+{
+	auto* half = reinterpret_cast<std::uint32_t*>(word);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return half + 1;
+#else
+	return half;
+#endif
+}
+
 inline void cpu_relax() noexcept
 {
 #if defined(__x86_64__) || defined(__i386__)
@@ -75,6 +87,6 @@ inline void cpu_relax() noexcept
 // about to release spares the waiter two context switches.
 inline constexpr int k_spin_rounds = 256;
 
-}  // namespace rundown::detail
+}  // namespace rundown::inline abi1::detail
 
 #endif  // RUNDOWN_SRC_FUTEX_HPP

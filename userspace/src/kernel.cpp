@@ -15,7 +15,7 @@
 #include <system_error>
 #include <unistd.h>
 
-namespace rundown::kernel {
+namespace rundown::inline abi1::kernel {
 
 static_assert(static_cast<std::uint32_t>(variant::plain) == RUNDOWN_VARIANT_PLAIN);
 static_assert(static_cast<std::uint32_t>(variant::pcpu) == RUNDOWN_VARIANT_PCPU);
@@ -121,11 +121,12 @@ void handle::release_many(unsigned long n) noexcept
 		     rc);
 }
 
-int handle::wait_timeout_ns(std::uint64_t ns) noexcept
+int handle::wait_timeout_ns(std::uint64_t ns) noexcept { return wait_deadline_ns(detail::deadline_after(ns)); }
+
+int handle::wait_deadline_ns(std::uint64_t deadline) noexcept
 {
-	// The kernel takes a relative timeout: recompute it from an absolute
+	// The kernel takes a relative timeout: recompute it from the absolute
 	// deadline when a signal interrupts the wait.
-	const std::uint64_t deadline = detail::deadline_after(ns);
 	for (;;) {
 		rundown_ioc_wait w{};
 		w.id = id_;
@@ -166,4 +167,4 @@ bool handle::is_active() const noexcept { return !(query(fd_, id_).state & RUNDO
 std::uint64_t handle::held_by_handle() const noexcept { return query(fd_, id_).held_by_file; }
 std::uint64_t handle::held_total() const noexcept { return query(fd_, id_).held_total; }
 
-}  // namespace rundown::kernel
+}  // namespace rundown::inline abi1::kernel

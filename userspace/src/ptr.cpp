@@ -6,9 +6,6 @@
 
 #include <rundown/detail/ptr_core.hpp>
 
-#include <cstdio>
-#include <cstdlib>
-
 using namespace rundown::detail;
 
 namespace {
@@ -51,8 +48,8 @@ void* replace_untimed(rundown_ptr_core* c, Gens g, void* obj) noexcept
 {
 	void* old;
 	if (ptr_replace(c, g, obj, &old, k_ptr_forever) != 0)
-		rundown_ptr_misuse("rundown_ptr_replace/retire: a timed-out replacement's old object "
-				   "was not reclaimed (call rundown_ptr_reclaim first)");
+		misuse("rundown_ptr_replace/retire: a timed-out replacement's old object was not "
+		       "reclaimed (call rundown_ptr_reclaim first)");
 	return old;
 }
 
@@ -67,13 +64,6 @@ void* reclaim_untimed(rundown_ptr_core* c, Gens g) noexcept
 }  // namespace
 
 extern "C" {
-
-void rundown_ptr_misuse(const char* what) noexcept
-{
-	std::fprintf(stderr, "rundown: misuse: %s\n", what);
-	std::fflush(stderr);
-	std::abort();
-}
 
 // ---- struct rundown_ptr ----------------------------------------------------
 

@@ -27,6 +27,7 @@ struct kernel_traits {
 	// Reinit/completed misuse through the device is the kselftests' to
 	// check; a kernel WARN would fail the VM run.
 	static constexpr bool reinit_checked = false;
+	static constexpr bool late_waiter_returns = false;
 	static constexpr int work(int n) { return kernel_work(n); }
 };
 

@@ -360,7 +360,8 @@ static inline bool rundown_is_drained(const struct rundown_ref *ref)
  * - The central count (@central) carries RUNDOWN_PCPU_BIAS while the
  *   reference is live and during the fence, so that releases subtracting
  *   from it before the hand-over cannot take it to zero. The hand-over
- *   adds the sum minus the bias: from then on @central is the exact number
+ *   adds the sum minus the bias, once (a compare-and-swap that only a
+ *   biased count lets through): from then on @central is the exact number
  *   of references still held. Whoever takes it to zero wakes the waiters,
  *   and "drained" is one acquire load of it reading zero.
  *
@@ -396,16 +397,16 @@ static inline bool rundown_is_drained(const struct rundown_ref *ref)
 #define RUNDOWN_PCPU_DYING	0	/* run-down began: acquires fail */
 #define RUNDOWN_PCPU_PERCPU	1	/* @counts is alloc_percpu() memory */
 #define RUNDOWN_PCPU_COMPLETED	2	/* rundown_pcpu_completed() was called */
-#define RUNDOWN_PCPU_SWEEP	3	/* rundown_pcpu_wait_many() owes the sweep */
 
 /* The central count's bias while live: 2^62 on 64-bit, 2^30 on 32-bit. */
 #define RUNDOWN_PCPU_BIAS	(1L << (BITS_PER_LONG - 2))
 /*
- * Most references a struct rundown_pcpu may hold at once: the bias must
- * stay above them. One rundown_pcpu_acquire_many() call may take up to
- * RUNDOWN_PCPU_MAX_MANY.
+ * Most references a struct rundown_pcpu may hold at once: below half the
+ * bias, so that a biased central count (before the hand-over) and an
+ * unbiased one never overlap. One rundown_pcpu_acquire_many() call may
+ * take up to RUNDOWN_PCPU_MAX_MANY.
  */
-#define RUNDOWN_PCPU_MAX_REFS	((unsigned long)RUNDOWN_PCPU_BIAS - 1)
+#define RUNDOWN_PCPU_MAX_REFS	((unsigned long)RUNDOWN_PCPU_BIAS / 2 - 1)
 #define RUNDOWN_PCPU_MAX_MANY	(RUNDOWN_PCPU_MAX_REFS > (unsigned long)INT_MAX ? \
 				 (unsigned long)INT_MAX : RUNDOWN_PCPU_MAX_REFS)
 

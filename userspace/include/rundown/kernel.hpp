@@ -23,7 +23,9 @@
 
 #include <cstdint>
 
-namespace rundown::kernel {
+#pragma GCC visibility push(default)
+
+namespace rundown::inline abi1::kernel {
 
 // The device node, "/dev/rundown".
 extern const char* const device_path;
@@ -33,7 +35,7 @@ extern const char* const device_path;
 
 enum class variant : std::uint32_t { plain = 0, pcpu = 1 };
 
-class handle : public waits<handle> {
+class handle : public detail::waits<handle> {
 public:
 	// Open /dev/rundown twice and create an object of variant @v.
 	// Throws std::system_error on failure.
@@ -49,7 +51,6 @@ public:
 	void release() noexcept { release_many(1); }
 	void release_many(unsigned long n) noexcept;
 	void wait() noexcept;
-	int wait_timeout_ns(std::uint64_t ns) noexcept;
 	void completed() noexcept;
 	void reinit() noexcept;
 	[[nodiscard]] bool is_active() const noexcept;
@@ -62,6 +63,10 @@ public:
 	[[nodiscard]] std::uint64_t held_total() const noexcept;
 
 private:
+	friend class detail::waits<handle>;
+	int wait_timeout_ns(std::uint64_t ns) noexcept;
+	int wait_deadline_ns(std::uint64_t deadline) noexcept;
+
 	int fd_ = -1;       // acquires and releases
 	int wait_fd_ = -1;  // waits: holds nothing, so never -EDEADLK
 	std::uint32_t id_ = 0;
@@ -79,6 +84,8 @@ public:
 	pcpu_ref() : handle(variant::pcpu) {}
 };
 
-}  // namespace rundown::kernel
+}  // namespace rundown::inline abi1::kernel
+
+#pragma GCC visibility pop
 
 #endif  // RUNDOWN_KERNEL_HPP

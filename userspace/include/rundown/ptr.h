@@ -47,21 +47,43 @@
 
 #include <rundown/rundown.h>
 
+#include <stddef.h>
 #include <stdint.h>
 
+/* (Helper macros, undefined at the end of this header.) */
 #ifdef __cplusplus
+#define RUNDOWN_NOEXCEPT noexcept
+#define RUNDOWN_MUST_CHECK [[nodiscard]]
+#define RUNDOWN_STATIC_ASSERT(cond) static_assert(cond, #cond)
 extern "C" {
+#else
+#define RUNDOWN_NOEXCEPT
+#define RUNDOWN_MUST_CHECK __attribute__((warn_unused_result))
+#define RUNDOWN_STATIC_ASSERT(cond) _Static_assert(cond, #cond)
 #endif
+/* Everything declared here is librundown's exported API. */
+#pragma GCC visibility push(default)
+
+/*
+ * The structs are part of librundown's ABI (RUNDOWN_ABI_VERSION, see
+ * <rundown/rundown.h>): rundown::ptr<T> (<rundown/ptr.hpp>) works on
+ * struct rundown_ptr_core inline, and users embed all three. Their layout
+ * is the same on every ABI (x86-64, aarch64, i386), asserted below.
+ */
 
 /**
  * struct rundown_ptr_core - what both forms share (private)
  * @seq: publications so far; bit 0 names the current generation
- * @obj: the object each generation guards
+ * @obj: the object each generation guards (@obj[i].p; 8 bytes on every ABI)
  * @flags: replacer state (one replacer running, an object to reclaim)
+ * @reserved: 0
  */
 struct rundown_ptr_core {
 	uint64_t seq __attribute__((aligned(8)));
-	void *obj[2];
+	union {
+		void *p;
+		uint64_t storage_;
+	} obj[2] __attribute__((aligned(8)));
 	uint32_t flags;
 	uint32_t reserved;
 };
@@ -73,7 +95,7 @@ struct rundown_ptr {
 };
 
 /* Nothing published: gets return NULL until the first replacement. */
-#define RUNDOWN_PTR_INIT { { 0, { 0, 0 }, 0, 0 }, { RUNDOWN_REF_INIT_DEAD, RUNDOWN_REF_INIT_DEAD } }
+#define RUNDOWN_PTR_INIT { { 0, { { 0 }, { 0 } }, 0, 0 }, { RUNDOWN_REF_INIT_DEAD, RUNDOWN_REF_INIT_DEAD } }
 
 /* Initialise with nothing published. Not concurrently with any other call. */
 void rundown_ptr_init(struct rundown_ptr *p) RUNDOWN_NOEXCEPT;
@@ -132,6 +154,23 @@ struct rundown_ptr_pcpu {
 	struct rundown_pcpu gen[2];
 };
 
+/* The layout every ABI shares (x86-64, aarch64, i386 alike). */
+RUNDOWN_STATIC_ASSERT(sizeof(struct rundown_ptr_core) == 32);
+RUNDOWN_STATIC_ASSERT(__alignof__(struct rundown_ptr_core) == 8);
+RUNDOWN_STATIC_ASSERT(offsetof(struct rundown_ptr_core, seq) == 0);
+RUNDOWN_STATIC_ASSERT(offsetof(struct rundown_ptr_core, obj) == 8);
+RUNDOWN_STATIC_ASSERT(sizeof(((struct rundown_ptr_core *)0)->obj) == 16);
+RUNDOWN_STATIC_ASSERT(offsetof(struct rundown_ptr_core, flags) == 24);
+RUNDOWN_STATIC_ASSERT(offsetof(struct rundown_ptr_core, reserved) == 28);
+RUNDOWN_STATIC_ASSERT(sizeof(struct rundown_ptr) == 48);
+RUNDOWN_STATIC_ASSERT(__alignof__(struct rundown_ptr) == 8);
+RUNDOWN_STATIC_ASSERT(offsetof(struct rundown_ptr, core) == 0);
+RUNDOWN_STATIC_ASSERT(offsetof(struct rundown_ptr, gen) == 32);
+RUNDOWN_STATIC_ASSERT(sizeof(struct rundown_ptr_pcpu) == 160);
+RUNDOWN_STATIC_ASSERT(__alignof__(struct rundown_ptr_pcpu) == 8);
+RUNDOWN_STATIC_ASSERT(offsetof(struct rundown_ptr_pcpu, core) == 0);
+RUNDOWN_STATIC_ASSERT(offsetof(struct rundown_ptr_pcpu, gen) == 32);
+
 /* Allocate the generations, nothing published: 0, or -ENOMEM. */
 RUNDOWN_MUST_CHECK int rundown_ptr_pcpu_init(struct rundown_ptr_pcpu *p) RUNDOWN_NOEXCEPT;
 /*
@@ -153,8 +192,14 @@ void *rundown_ptr_pcpu_reclaim(struct rundown_ptr_pcpu *p) RUNDOWN_NOEXCEPT;
 RUNDOWN_MUST_CHECK int rundown_ptr_pcpu_reclaim_timeout(struct rundown_ptr_pcpu *p, void **old,
 							uint64_t timeout_ns) RUNDOWN_NOEXCEPT;
 
+#pragma GCC visibility pop
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif
+
+#undef RUNDOWN_NOEXCEPT
+#undef RUNDOWN_MUST_CHECK
+#undef RUNDOWN_STATIC_ASSERT
 
 #endif /* RUNDOWN_PTR_H */

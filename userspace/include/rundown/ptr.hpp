@@ -39,8 +39,14 @@
 //    pointer still owns (the published object, an unreclaimed old one).
 //
 // Costs: a get is one acquire of Gen plus one load; a replacement is one
-// run-down of Gen (a compare-and-swap with no reader inside; a collection
-// of every CPU's slot for pcpu_ref) and one reinit.
+// run-down of Gen (a compare-and-swap with no reader inside; for pcpu_ref
+// one membarrier system call and a sum of every CPU's slot, or one
+// exchange per slot on the locked protocol: see <rundown/rundown.hpp>) and
+// one reinit.
+//
+// Like the rest of the C++ API it lives in the inline namespace
+// rundown::abi<RUNDOWN_ABI_VERSION>; it is header-only, over the C struct
+// rundown_ptr_core of <rundown/ptr.h>, whose layout is part of the ABI.
 
 #ifndef RUNDOWN_PTR_HPP
 #define RUNDOWN_PTR_HPP
@@ -56,7 +62,7 @@
 #include <optional>
 #include <utility>
 
-namespace rundown {
+namespace rundown::inline abi1 {
 
 template <class T, class Gen = ref>
 class ptr {
@@ -71,7 +77,9 @@ class ptr {
 				g[i].wait();
 				return 0;
 			}
-			return g[i].wait_timeout_ns(ns) == 0 ? 0 : -ETIMEDOUT;
+			// Through the public API (wait_for), in nanoseconds as they are.
+			const std::chrono::duration<std::uint64_t, std::nano> d(ns);
+			return g[i].wait_for(d) ? 0 : -ETIMEDOUT;
 		}
 		void reinit(unsigned i) noexcept { g[i].reinit(); }
 	};
@@ -145,7 +153,7 @@ public:
 	{
 		for (unsigned i = 0; i < 2; ++i) {
 			gen_[i].wait();
-			delete static_cast<T*>(std::exchange(core_.obj[i], nullptr));
+			delete static_cast<T*>(std::exchange(core_.obj[i].p, nullptr));
 		}
 	}
 
@@ -218,8 +226,9 @@ private:
 		void* old = nullptr;
 		const int ret = detail::ptr_replace(&core_, g, next.get(), &old, ns);
 		if (ret == -EBUSY)
-			rundown_ptr_misuse("rundown::ptr: replace or retire before a timed-out call's old "
-					   "object was reclaimed (call reclaim() first)");
+			detail::misuse(
+				"rundown::ptr: replace or retire before a timed-out call's old "
+				"object was reclaimed (call reclaim() first)");
 		(void)next.release();  // published: the pointer owns it now
 		if (ret != 0)
 			return std::nullopt;
@@ -243,6 +252,6 @@ private:
 template <class T>
 using pcpu_ptr = ptr<T, pcpu_ref>;
 
-}  // namespace rundown
+}  // namespace rundown::inline abi1
 
 #endif  // RUNDOWN_PTR_HPP

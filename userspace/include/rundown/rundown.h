@@ -34,17 +34,35 @@
 #ifndef RUNDOWN_RUNDOWN_H
 #define RUNDOWN_RUNDOWN_H
 
+#include <stddef.h>
 #include <stdint.h>
 
+/* (Helper macros, undefined at the end of this header.) */
 #ifdef __cplusplus
 #define RUNDOWN_NOEXCEPT noexcept
 #define RUNDOWN_MUST_CHECK [[nodiscard]]
+#define RUNDOWN_STATIC_ASSERT(cond) static_assert(cond, #cond)
 extern "C" {
 #else
 #include <stdbool.h>
 #define RUNDOWN_NOEXCEPT
 #define RUNDOWN_MUST_CHECK __attribute__((warn_unused_result))
+#define RUNDOWN_STATIC_ASSERT(cond) _Static_assert(cond, #cond)
 #endif
+/* Everything declared here is librundown's exported API. */
+#pragma GCC visibility push(default)
+
+/*
+ * The binary interface. The fast paths are inline in the programs built
+ * against this header, so the structs' layout and the encoding of their
+ * words are part of the ABI: RUNDOWN_ABI_VERSION is librundown.so's soname
+ * number (librundown.so.1) and the C++ API's inline namespace (rundown::abi1),
+ * and goes up whenever either changes (userspace/abi/ records each version's
+ * layout; a test fails when it changes without a bump).
+ * RUNDOWN_LAYOUT_VERSION is stored in every initialised rundown_pcpu.
+ */
+#define RUNDOWN_ABI_VERSION 1
+#define RUNDOWN_LAYOUT_VERSION 1
 
 /*
  * The most references one acquire_many/release_many call may take or drop,
@@ -77,7 +95,8 @@ void rundown_init(struct rundown_ref *ref) RUNDOWN_NOEXCEPT;
 
 /*
  * Make a run-down @ref live again. Only after a wait returned 0 (run-down
- * finished, no holders) and with no concurrent wait; aborts otherwise.
+ * finished, no holders); aborts otherwise. Waits still in progress on the
+ * finished run-down (a second waiter that had not woken up yet) return 0.
  */
 void rundown_reinit(struct rundown_ref *ref) RUNDOWN_NOEXCEPT;
 
@@ -109,9 +128,14 @@ void rundown_wait(struct rundown_ref *ref) RUNDOWN_NOEXCEPT;
 /*
  * rundown_wait() giving up after @timeout_ns nanoseconds (relative,
  * CLOCK_MONOTONIC; 0 only starts run-down and checks): 0 when run-down
- * finished, -ETIMEDOUT otherwise. Run-down stays in progress either way.
+ * finished, -ETIMEDOUT otherwise. Run-down stays in progress either way:
+ * -ETIMEDOUT means holders remain, and the object must not be freed.
  */
-int rundown_wait_timeout(struct rundown_ref *ref, uint64_t timeout_ns) RUNDOWN_NOEXCEPT;
+RUNDOWN_MUST_CHECK int rundown_wait_timeout(struct rundown_ref *ref,
+					    uint64_t timeout_ns) RUNDOWN_NOEXCEPT;
+/* The same with an absolute CLOCK_MONOTONIC deadline in nanoseconds. */
+RUNDOWN_MUST_CHECK int rundown_wait_until(struct rundown_ref *ref,
+					  uint64_t deadline_ns) RUNDOWN_NOEXCEPT;
 
 /*
  * Say the run-down is over (NT's ExRundownCompleted). Only after a wait
@@ -125,50 +149,113 @@ bool rundown_is_active(const struct rundown_ref *ref) RUNDOWN_NOEXCEPT;
 /*
  * Cache-aware run-down protection (NT's EX_RUNDOWN_REF_CACHE_AWARE).
  *
- * One slot per possible CPU, each on its own RUNDOWN_PCPU_STRIDE bytes;
- * acquire and release work on the slot of the CPU they run on (read from
- * the rseq area, so picking it costs a load), and a release may land on
- * another slot than its acquire: slot values are modular. Wait marks every
- * slot, collects them into @central and sleeps on @state. See
- * <rundown/rundown.hpp> for the protocol. All fields are private.
+ * One counter ("slot") per possible CPU, each on its own
+ * RUNDOWN_PCPU_STRIDE bytes, and one central count. While the object is
+ * live, acquire and release add to and subtract from the slot of the CPU
+ * they run on; a release may land on another slot than its acquire (slot
+ * values are modular, only their sum means anything). Run-down sets the
+ * flag (the central count becomes non-zero), fences, sums the slots once
+ * into the central count and sleeps until it drains. Two protocols, chosen
+ * once per process (rundown_pcpu_protocol()):
+ *  - "rseq" (x86-64, aarch64, with glibc's rseq registration and the
+ *    kernel's MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ): acquire and release
+ *    are restartable sequences that check the flag and commit with one
+ *    non-locked add; run-down's fence is one membarrier system call.
+ *  - "locked" (everywhere else, or with RUNDOWN_PCPU_PROTOCOL=locked in the
+ *    environment): acquire is a compare-and-swap and release an atomic
+ *    subtraction on the slot; run-down collapses every slot with an
+ *    atomic exchange.
+ * See <rundown/rundown.hpp> for the protocols, the costs and fork().
+ * All fields are private.
  */
 #define RUNDOWN_PCPU_STRIDE 128 /* two 64-byte lines: x86 prefetches pairs */
 
 struct rundown_pcpu {
-	uint64_t *slots;   /* nr_slots words, RUNDOWN_PCPU_STRIDE bytes apart */
-	uint32_t nr_slots; /* possible CPUs */
-	uint32_t state;    /* futex word: live, dying (+sleepers), dead */
-	int64_t central;   /* references collected from slots during run-down */
-	int64_t slot_max;  /* per-slot reference bound (overflow guard) */
+	uint64_t count __attribute__((aligned(8)));   /* central count: 0 while live */
+	union {                                       /* (8 bytes on every ABI) */
+		uint64_t *slots;                      /* nr_slots words, RUNDOWN_PCPU_STRIDE apart */
+		uint64_t slots_storage_;
+	} __attribute__((aligned(8)));
+	int64_t rseq_offset __attribute__((aligned(8))); /* glibc's __rseq_offset */
+	uint32_t nr_slots;                            /* possible CPUs; 0: not initialised */
+	uint32_t mode;                                /* the protocol and how to find the CPU */
+	uint32_t gen;                                 /* bumped by every reinit */
+	uint32_t layout;                              /* RUNDOWN_LAYOUT_VERSION once initialised */
+	uint64_t reserved[3] __attribute__((aligned(8))); /* 0 */
 };
+
+/* The layout every ABI shares (x86-64, aarch64, i386 alike). */
+RUNDOWN_STATIC_ASSERT(sizeof(struct rundown_ref) == 8);
+RUNDOWN_STATIC_ASSERT(__alignof__(struct rundown_ref) == 8);
+RUNDOWN_STATIC_ASSERT(sizeof(struct rundown_pcpu) == 64);
+RUNDOWN_STATIC_ASSERT(__alignof__(struct rundown_pcpu) == 8);
+RUNDOWN_STATIC_ASSERT(offsetof(struct rundown_pcpu, count) == 0);
+RUNDOWN_STATIC_ASSERT(offsetof(struct rundown_pcpu, slots) == 8);
+RUNDOWN_STATIC_ASSERT(offsetof(struct rundown_pcpu, rseq_offset) == 16);
+RUNDOWN_STATIC_ASSERT(offsetof(struct rundown_pcpu, nr_slots) == 24);
+RUNDOWN_STATIC_ASSERT(offsetof(struct rundown_pcpu, mode) == 28);
+RUNDOWN_STATIC_ASSERT(offsetof(struct rundown_pcpu, gen) == 32);
+RUNDOWN_STATIC_ASSERT(offsetof(struct rundown_pcpu, layout) == 36);
+RUNDOWN_STATIC_ASSERT(offsetof(struct rundown_pcpu, reserved) == 40);
+
 
 /* Allocate the slots and make @ref live: 0, or -ENOMEM. */
 RUNDOWN_MUST_CHECK int rundown_pcpu_init(struct rundown_pcpu *ref) RUNDOWN_NOEXCEPT;
-/* Free the slots. Nobody may use @ref any more (no holder, no waiter). */
+/*
+ * Free the slots. Nobody may use @ref any more (no holder, no waiter). A
+ * @ref whose init failed may be exited too.
+ */
 void rundown_pcpu_exit(struct rundown_pcpu *ref) RUNDOWN_NOEXCEPT;
 
 void rundown_pcpu_reinit(struct rundown_pcpu *ref) RUNDOWN_NOEXCEPT;
+/* As rundown_acquire(); always false on a @ref whose init failed. */
 RUNDOWN_MUST_CHECK bool rundown_pcpu_acquire(struct rundown_pcpu *ref) RUNDOWN_NOEXCEPT;
 /*
- * As rundown_acquire_many; the overflow bound is per CPU slot: a slot may
- * hold up to 2^60 / nr_slots references, far more than any program holds.
+ * As rundown_acquire_many(), except that the total is not bounded by
+ * RUNDOWN_ACQUIRE_MAX: the count is exact while fewer than 2^60
+ * references are held at once (run-down reports more as misuse).
  */
 RUNDOWN_MUST_CHECK bool rundown_pcpu_acquire_many(struct rundown_pcpu *ref,
 						  unsigned long n) RUNDOWN_NOEXCEPT;
 /*
  * Drop references. A release without a matching acquire is detected once
- * run-down began (the collected count would go negative), not before:
+ * run-down began (the summed count would go negative), not before:
  * while live, slots are modular and any one of them may be negative.
  */
 void rundown_pcpu_release(struct rundown_pcpu *ref) RUNDOWN_NOEXCEPT;
 void rundown_pcpu_release_many(struct rundown_pcpu *ref, unsigned long n) RUNDOWN_NOEXCEPT;
 void rundown_pcpu_wait(struct rundown_pcpu *ref) RUNDOWN_NOEXCEPT;
-int rundown_pcpu_wait_timeout(struct rundown_pcpu *ref, uint64_t timeout_ns) RUNDOWN_NOEXCEPT;
+RUNDOWN_MUST_CHECK int rundown_pcpu_wait_timeout(struct rundown_pcpu *ref,
+						 uint64_t timeout_ns) RUNDOWN_NOEXCEPT;
+RUNDOWN_MUST_CHECK int rundown_pcpu_wait_until(struct rundown_pcpu *ref,
+					       uint64_t deadline_ns) RUNDOWN_NOEXCEPT;
+/*
+ * Run down @n objects at once and wait for all of them: the same as
+ * rundown_pcpu_wait() on each, but one fence (one membarrier system call)
+ * for all of them instead of one each. @refs may repeat an object.
+ */
+void rundown_pcpu_wait_many(struct rundown_pcpu *const *refs, size_t n) RUNDOWN_NOEXCEPT;
+/* The same, with the i-th object given by @at(@ctx, i) (0 <= i < @n). */
+void rundown_pcpu_wait_many_at(size_t n, struct rundown_pcpu *(*at)(void *ctx, size_t i),
+			       void *ctx) RUNDOWN_NOEXCEPT;
 void rundown_pcpu_completed(struct rundown_pcpu *ref) RUNDOWN_NOEXCEPT;
 bool rundown_pcpu_is_active(const struct rundown_pcpu *ref) RUNDOWN_NOEXCEPT;
+
+/*
+ * The cache-aware protocol this process uses: "rseq" or "locked". Chosen
+ * once, before the first object exists, and never changed (a child of
+ * fork() keeps its parent's).
+ */
+const char *rundown_pcpu_protocol(void) RUNDOWN_NOEXCEPT;
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 } /* extern "C" */
 #endif
+
+#undef RUNDOWN_NOEXCEPT
+#undef RUNDOWN_MUST_CHECK
+#undef RUNDOWN_STATIC_ASSERT
 
 #endif /* RUNDOWN_RUNDOWN_H */

@@ -6,44 +6,59 @@
 // The slow paths (waits, futex wakes, misuse reports) live in src/rundown.cpp.
 //
 // Memory-ordering summary (each pair is named again at its operations):
-//  [A] holder's release RMW (release)  ->  waiter's read of "no holders"
-//      (acquire): a holder's work happens-before the wait's return.
-//  [B] reinit's store (release)        ->  acquire's successful CAS
-//      (acquire): a new holder sees what the owner re-initialised.
-// Failed acquires and the run-down mark publish nothing: relaxed.
+//  [A] holder's release  ->  waiter's read of "no holders" (acquire): a
+//      holder's work happens-before the wait's return. Plain word and
+//      locked slots: a release RMW. rseq sections: no barrier of their
+//      own; the run-down fence (membarrier) orders every committed
+//      section before the sweep, which hands over through the central
+//      count's acq_rel RMWs.
+//  [B] reinit's store (release)  ->  acquire's successful CAS, or the
+//      rseq section's flag load (acquire): a new holder sees what the
+//      owner re-initialised.
+// Failed acquires publish nothing: relaxed.
 
 #ifndef RUNDOWN_DETAIL_CORE_HPP
 #define RUNDOWN_DETAIL_CORE_HPP
 
+#include <rundown/detail/rseq.hpp>
 #include <rundown/rundown.h>
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
-#include <sched.h>
 
-#if __has_include(<sys/rseq.h>)
-#include <sys/rseq.h>
-#define RUNDOWN_HAVE_RSEQ 1
-#else
-#define RUNDOWN_HAVE_RSEQ 0
-#endif
+// The slow paths, out of line in librundown (src/rundown.cpp, src/pcpu.cpp):
+// exported with C linkage and a rundown_slow_ prefix, so that what inline
+// code calls does not depend on the C++ ABI. Not for use outside this
+// header.
+extern "C" {
+#pragma GCC visibility push(default)
+[[noreturn, gnu::cold]] void rundown_slow_misuse(const char* what) noexcept;
+[[gnu::cold]] void rundown_slow_plain_release(rundown_ref* r, std::uint64_t old, unsigned long n) noexcept;
+[[gnu::cold]] void rundown_slow_pcpu_release(rundown_pcpu* p, unsigned long n) noexcept;
+[[noreturn, gnu::cold]] void rundown_slow_pcpu_no_cpu(const rundown_pcpu* p) noexcept;
+unsigned rundown_slow_pcpu_cpu(const rundown_pcpu* p) noexcept;
+#pragma GCC visibility pop
+}
 
-namespace rundown::detail {
+namespace rundown::inline abi1::detail {
 
 using u64_ref = std::atomic_ref<std::uint64_t>;
 using i64_ref = std::atomic_ref<std::int64_t>;
 using u32_ref = std::atomic_ref<std::uint32_t>;
 
-// ---------------------------------------------------------------------------
-// Plain word (NT layout): bit 0 = run-down in progress, count in units of 2.
-inline constexpr std::uint64_t k_dying = 1;  // bit 0 of a plain word and of a slot
-inline constexpr std::uint64_t k_bias = 2;   // one reference in a plain word
-inline constexpr std::uint64_t k_word_max = std::uint64_t{RUNDOWN_ACQUIRE_MAX} * k_bias;
+[[noreturn]] inline void misuse(const char* what) noexcept { rundown_slow_misuse(what); }
 
-// Out of line (src/rundown.cpp).
-[[noreturn, gnu::cold]] void misuse(const char* what) noexcept;
-[[gnu::cold]] void plain_release_slow(rundown_ref* r, std::uint64_t old, unsigned long n) noexcept;
-[[gnu::cold]] void pcpu_release_slow(rundown_pcpu* p, std::uint64_t old, unsigned long n) noexcept;
+// ---------------------------------------------------------------------------
+// Plain word (NT layout): bit 0 = run-down in progress, count in units of 2
+// in bits 1-32, a generation in bits 33-63 (bumped by reinit, so that a
+// wait that is still running can tell that its run-down is over).
+inline constexpr std::uint64_t k_dying = 1;  // bit 0
+inline constexpr std::uint64_t k_bias = 2;   // one reference
+inline constexpr std::uint64_t k_word_max = std::uint64_t{RUNDOWN_ACQUIRE_MAX} * k_bias;
+inline constexpr std::uint64_t k_gen_unit = std::uint64_t{1} << 33;
+inline constexpr std::uint64_t k_state = k_gen_unit - 1;  // bit 0 and the count
+static_assert(k_word_max < k_gen_unit);
 
 inline u64_ref plain_word(rundown_ref* r) noexcept { return u64_ref(r->count); }
 
@@ -59,8 +74,8 @@ inline bool plain_acquire_many(rundown_ref* r, unsigned long n) noexcept
 	std::uint64_t old = w.load(std::memory_order_relaxed);
 	do {
 		// Fail once run-down began, or when the total would pass the
-		// limit (old <= k_word_max always holds, so no wrap here).
-		if ((old & k_dying) || old > k_word_max - add) [[unlikely]]
+		// limit (the count is at most k_word_max, so no wrap here).
+		if ((old & k_dying) || (old & k_state) > k_word_max - add) [[unlikely]]
 			return false;
 		// Success: acquire, pairs with [B] reinit's release CAS.
 		// Failure: relaxed, we only retry with the fresh value.
@@ -83,8 +98,9 @@ inline void plain_release_many(rundown_ref* r, unsigned long n) noexcept
 		plain_word(r).fetch_sub(std::uint64_t{n} * k_bias, std::memory_order_release);
 	// Slow path only when this release emptied a word that is being run
 	// down (a waiter exists: wake it) or took more than was held.
-	if (old - std::uint64_t{n} * k_bias == k_dying || (old >> 1) < n) [[unlikely]]
-		plain_release_slow(r, old, n);
+	if (((old - std::uint64_t{n} * k_bias) & k_state) == k_dying || ((old & k_state) >> 1) < n)
+		[[unlikely]]
+		rundown_slow_plain_release(r, old, n);
 }
 
 inline void plain_release(rundown_ref* r) noexcept { plain_release_many(r, 1); }
@@ -96,66 +112,110 @@ inline bool plain_is_active(const rundown_ref* r) noexcept
 }
 
 // ---------------------------------------------------------------------------
-// Cache-aware: per-CPU slots. A slot counts in units of 4: bit 0 = run-down
-// in progress (acquires fail), bit 1 = "collapsed": the waiter has taken
-// this slot's count into rundown_pcpu::central, and releases that land on
-// it must subtract from central themselves. Adding and subtracting
-// multiples of 4 never touches bits 0-1, so slot values are free to wrap.
-inline constexpr std::uint64_t k_collapsed = 2;
-inline constexpr std::uint64_t k_unit = 4;
+// Cache-aware (the protocols are described in <rundown/rundown.hpp>; the
+// slow paths, the fence and the sweep live in src/pcpu.cpp).
+//
+// rundown_pcpu::count, the central count: 0 while live (that is the
+// run-down flag the read side checks: count != 0), else
+//   bit 63 k_pc_dying     run-down began
+//   bit 62 k_pc_sleepers  a waiter sleeps (or is about to) on the low half
+//   bit 61 k_pc_unswept   the slots have not been summed in yet
+//   bits 0-60             references: k_pc_bias minus the releases that
+//                         came here, until the sweep adds the slots' sum
+//                         and removes the bias; then exactly those held.
+// "Drained" is one acquire load: (count & ~k_pc_sleepers) == k_pc_dying.
+inline constexpr std::uint64_t k_pc_dying = std::uint64_t{1} << 63;
+inline constexpr std::uint64_t k_pc_sleepers = std::uint64_t{1} << 62;
+inline constexpr std::uint64_t k_pc_unswept = std::uint64_t{1} << 61;
+inline constexpr std::uint64_t k_pc_count = k_pc_unswept - 1;
+// The bias has 2^31 in its low half, the futex word: that word changes at
+// the hand-over and whenever the count drains (a bias with a zero low half
+// would read the same before a hand-over with no releases and after the
+// drain, and a waiter could sleep through the wake).
+inline constexpr std::uint64_t k_pc_bias = (std::uint64_t{1} << 59) | (std::uint64_t{1} << 31);
+
+// rundown_pcpu::mode: the protocol, fixed at init (the process's choice).
+inline constexpr std::uint32_t k_mode_rseq = 1;         // rseq sections, membarrier fence
+inline constexpr std::uint32_t k_mode_locked_rseq = 2;  // locked slots, CPU from the rseq area
+inline constexpr std::uint32_t k_mode_locked = 3;       // locked slots, CPU from sched_getcpu()
+
+// A slot of the rseq protocol counts acquires in its word 0 and releases
+// in its word 1 (both modular; held = the sums' difference).
+inline constexpr int k_rseq_acquires = 0;
+inline constexpr int k_rseq_releases = 1;
+// A slot of the locked protocol counts in units of 2; bit 0 = collapsed:
+// the sweep took its count, acquires fail, releases go to the central
+// count.
+inline constexpr std::uint64_t k_lk_collapsed = 1;
+inline constexpr std::uint64_t k_lk_unit = 2;
 inline constexpr int k_slot_words = RUNDOWN_PCPU_STRIDE / sizeof(std::uint64_t);
-
-// rundown_pcpu::state, the futex word the waiters sleep on.
-inline constexpr std::uint32_t k_live = 0;
-inline constexpr std::uint32_t k_running_down = 1;  // run-down begun, holders may remain
-inline constexpr std::uint32_t k_sleepers = 2;      // with k_running_down: someone is in FUTEX_WAIT
-inline constexpr std::uint32_t k_dead = 4;          // run-down finished, no holders
-
-// The CPU this thread runs on, from the rseq area glibc registered (a load
-// the kernel keeps up to date), else sched_getcpu(). Only a hint: the
-// thread may migrate right after; correctness never depends on it.
-inline unsigned current_cpu() noexcept
-{
-#if RUNDOWN_HAVE_RSEQ
-	if (__rseq_size != 0) [[likely]] {
-		auto* rs = reinterpret_cast<struct rseq*>(static_cast<char*>(__builtin_thread_pointer()) +
-							  __rseq_offset);
-		// Written by the kernel on migration; relaxed: a hint.
-		const auto cpu =
-			static_cast<std::int32_t>(u32_ref(rs->cpu_id).load(std::memory_order_relaxed));
-		if (cpu >= 0) [[likely]]
-			return static_cast<unsigned>(cpu);
-	}
-#endif
-	const int cpu = sched_getcpu();
-	return cpu < 0 ? 0U : static_cast<unsigned>(cpu);
-}
 
 inline u64_ref pcpu_slot(rundown_pcpu* p, unsigned cpu) noexcept
 {
-	if (cpu >= p->nr_slots) [[unlikely]]
-		cpu %= p->nr_slots;
 	return u64_ref(p->slots[static_cast<std::size_t>(cpu) * k_slot_words]);
+}
+
+// The CPU this thread runs on, for the locked protocol: only a hint (the
+// thread may migrate right after; correctness never depends on it).
+inline unsigned pcpu_locked_cpu(const rundown_pcpu* p) noexcept
+{
+	if constexpr (k_rseq_arch) {
+		if (p->mode == k_mode_locked_rseq) [[likely]] {
+			auto* id = reinterpret_cast<std::uint32_t*>(static_cast<char*>(__builtin_thread_pointer()) +
+								    p->rseq_offset + k_rseq_cpu_id_offset);
+			// Written by the kernel on migration; relaxed: a hint.
+			const std::uint32_t cpu = u32_ref(*id).load(std::memory_order_relaxed);
+			if (cpu < p->nr_slots) [[likely]]
+				return cpu;
+		}
+	}
+	return rundown_slow_pcpu_cpu(p);
+}
+
+inline bool pcpu_locked_acquire(rundown_pcpu* p, unsigned long n) noexcept
+{
+	if (p->nr_slots == 0) [[unlikely]]
+		return false;  // init failed, or exited
+	u64_ref s = pcpu_slot(p, pcpu_locked_cpu(p));
+	const std::uint64_t add = std::uint64_t{n} * k_lk_unit;
+	std::uint64_t old = s.load(std::memory_order_relaxed);
+	do {
+		if (old & k_lk_collapsed) [[unlikely]]
+			return false;
+		// Success: acquire, pairs with [B] reinit's release stores.
+	} while (!s.compare_exchange_weak(old, old + add, std::memory_order_acquire,
+					  std::memory_order_relaxed));
+	return true;
+}
+
+inline void pcpu_locked_release(rundown_pcpu* p, unsigned long n) noexcept
+{
+	if (p->nr_slots == 0) [[unlikely]]
+		misuse("rundown_pcpu_release: more releases than acquires (object not initialised)");
+	// Release: [A], pairs with the sweep's acquire exchange of this slot
+	// (or, on a collapsed slot, through the central count).
+	const std::uint64_t old = pcpu_slot(p, pcpu_locked_cpu(p))
+					  .fetch_sub(std::uint64_t{n} * k_lk_unit, std::memory_order_release);
+	if (old & k_lk_collapsed) [[unlikely]]
+		rundown_slow_pcpu_release(p, n);
 }
 
 inline bool pcpu_acquire_many(rundown_pcpu* p, unsigned long n) noexcept
 {
 	if (!valid_count(n)) [[unlikely]]
 		return false;
-	u64_ref s = pcpu_slot(p, current_cpu());
-	const std::uint64_t add = std::uint64_t{n} * k_unit;
-	std::uint64_t old = s.load(std::memory_order_relaxed);
-	do {
-		// This slot's signed count (modular: may be negative when
-		// releases landed here). Bounded so the sum of all slots stays
-		// far below 2^61, where the modular sum would be ambiguous.
-		const std::int64_t held = static_cast<std::int64_t>(old) >> 2;
-		if ((old & k_dying) || held > p->slot_max - static_cast<std::int64_t>(n)) [[unlikely]]
-			return false;
-		// Success: acquire, pairs with [B] reinit's release stores.
-	} while (!s.compare_exchange_weak(old, old + add, std::memory_order_acquire,
-					  std::memory_order_relaxed));
-	return true;
+	if constexpr (k_rseq_arch) {
+		if (p->mode == k_mode_rseq) [[likely]] {
+			// [B]: the flag load in the section is an acquire load.
+			const rseq_outcome o = rseq_slot_add<k_rseq_acquires>(p, n);
+			if (o == rseq_outcome::committed) [[likely]]
+				return true;
+			if (o == rseq_outcome::flagged)
+				return false;
+			rundown_slow_pcpu_no_cpu(p);
+		}
+	}
+	return pcpu_locked_acquire(p, n);
 }
 
 inline bool pcpu_acquire(rundown_pcpu* p) noexcept { return pcpu_acquire_many(p, 1); }
@@ -166,22 +226,32 @@ inline void pcpu_release_many(rundown_pcpu* p, unsigned long n) noexcept
 		return;
 	if (n > RUNDOWN_ACQUIRE_MAX) [[unlikely]]
 		misuse("rundown_pcpu_release_many: count above RUNDOWN_ACQUIRE_MAX");
-	// One atomic op on this CPU's slot. Release: [A], pairs with the
-	// waiter's acquire exchange that collects the slot (or, on a
-	// collapsed slot, via central: see pcpu_release_slow).
-	const std::uint64_t old =
-		pcpu_slot(p, current_cpu()).fetch_sub(std::uint64_t{n} * k_unit, std::memory_order_release);
-	if (old & k_dying) [[unlikely]]
-		pcpu_release_slow(p, old, n);
+	if constexpr (k_rseq_arch) {
+		if (p->mode == k_mode_rseq) [[likely]] {
+			// [A] for a committed release: the membarrier fence
+			// orders everything before the section before the sweep.
+			const rseq_outcome o = rseq_slot_add<k_rseq_releases>(p, n);
+			if (o == rseq_outcome::committed) [[likely]]
+				return;
+			if (o == rseq_outcome::flagged) {
+				rundown_slow_pcpu_release(p, n);
+				return;
+			}
+			rundown_slow_pcpu_no_cpu(p);
+		}
+	}
+	pcpu_locked_release(p, n);
 }
 
 inline void pcpu_release(rundown_pcpu* p) noexcept { pcpu_release_many(p, 1); }
 
 inline bool pcpu_is_active(const rundown_pcpu* p) noexcept
 {
-	return u32_ref(const_cast<std::uint32_t&>(p->state)).load(std::memory_order_relaxed) == k_live;
+	// Racy query, orders nothing: what an acquire of the rseq protocol
+	// checks (the locked one fails a moment later, at the sweep).
+	return u64_ref(const_cast<std::uint64_t&>(p->count)).load(std::memory_order_relaxed) == 0;
 }
 
-}  // namespace rundown::detail
+}  // namespace rundown::inline abi1::detail
 
 #endif  // RUNDOWN_DETAIL_CORE_HPP

@@ -35,18 +35,14 @@
 #ifndef RUNDOWN_DETAIL_PTR_CORE_HPP
 #define RUNDOWN_DETAIL_PTR_CORE_HPP
 
+#include <rundown/detail/core.hpp>
 #include <rundown/ptr.h>
 
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
 
-extern "C" {
-// Prints "rundown: misuse: @what" and aborts (src/ptr.cpp).
-[[noreturn, gnu::cold]] void rundown_ptr_misuse(const char* what) noexcept;
-}
-
-namespace rundown::detail {
+namespace rundown::inline abi1::detail {
 
 inline constexpr std::uint64_t k_ptr_forever = UINT64_MAX;
 inline constexpr std::uint32_t k_ptr_busy = 1;     // a replace, retire or reclaim runs
@@ -79,7 +75,7 @@ inline void* ptr_get(rundown_ptr_core* c, Gens& g, unsigned* token) noexcept
 		// The acquire's own ordering: [P2].
 		if (g.acquire(i)) [[likely]] {
 			*token = i;
-			return c->obj[i];
+			return c->obj[i].p;
 		}
 		// Run down: [P3], then [P1] again for the retry.
 		ptr_fence(std::memory_order_acquire);
@@ -94,7 +90,7 @@ template <class Gens>
 inline void ptr_put(Gens& g, unsigned token) noexcept
 {
 	if (token > 1) [[unlikely]]
-		rundown_ptr_misuse("rundown_ptr_put: not a token rundown_ptr_get returned");
+		misuse("rundown_ptr_put: not a token rundown_ptr_get returned");
 	g.release(token);
 }
 
@@ -103,7 +99,7 @@ inline void* ptr_published(const rundown_ptr_core* c) noexcept
 	// The replacer reads what it wrote itself: relaxed.
 	const std::uint64_t seq =
 		std::atomic_ref<std::uint64_t>(const_cast<std::uint64_t&>(c->seq)).load(std::memory_order_relaxed);
-	return c->obj[seq & 1];
+	return c->obj[seq & 1].p;
 }
 
 // One replacer at a time: an overlapping call is misuse.
@@ -113,8 +109,8 @@ inline void ptr_enter(rundown_ptr_core* c) noexcept
 	// another thread sees what the previous one did to @c.
 	if (std::atomic_ref<std::uint32_t>(c->flags).fetch_or(k_ptr_busy, std::memory_order_acquire) &
 	    k_ptr_busy)
-		rundown_ptr_misuse("rundown_ptr: two replacers at once (replace, retire and reclaim "
-				   "must not overlap)");
+		misuse("rundown_ptr: two replacers at once (replace, retire and reclaim must not "
+		       "overlap)");
 }
 
 inline void ptr_leave(rundown_ptr_core* c) noexcept
@@ -143,8 +139,8 @@ inline int ptr_drain(rundown_ptr_core* c, Gens& g, unsigned i, void** old, std::
 	flags.fetch_and(~k_ptr_pending, std::memory_order_relaxed);
 	// Nobody holds generation @i or can acquire it before the
 	// replacement that reinitialises it: plain accesses.
-	*old = c->obj[i];
-	c->obj[i] = nullptr;
+	*old = c->obj[i].p;
+	c->obj[i].p = nullptr;
 	return 0;
 }
 
@@ -168,7 +164,7 @@ inline int ptr_replace(rundown_ptr_core* c, Gens& g, void* obj, void** old, std:
 		// replacement that last used it: its slot is ours. Retiring
 		// leaves it run down.
 		if (obj) {
-			c->obj[spare] = obj;
+			c->obj[spare].p = obj;
 			g.reinit(spare);  // release: [P2]
 		}
 		seq_ref.store(seq + 1, std::memory_order_release);  // [P1]
@@ -194,12 +190,12 @@ inline int ptr_reclaim(rundown_ptr_core* c, Gens& g, void** old, std::uint64_t n
 inline void ptr_core_init(rundown_ptr_core* c) noexcept
 {
 	c->seq = 0;
-	c->obj[0] = nullptr;
-	c->obj[1] = nullptr;
+	c->obj[0] = {};  // p = nullptr, the whole 8 bytes on i386 too
+	c->obj[1] = {};
 	c->flags = 0;
 	c->reserved = 0;
 }
 
-}  // namespace rundown::detail
+}  // namespace rundown::inline abi1::detail
 
 #endif  // RUNDOWN_DETAIL_PTR_CORE_HPP
