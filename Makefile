@@ -88,12 +88,16 @@ KSRC = $(shell sh selftests/vm/linux-src.sh)
 STYLE_SRCS = $(filter-out %.mod.c,$(sort $(wildcard kmod/*.[ch] kmod/include/linux/*.h \
 	kmod/examples/*.[ch] kmod/test/*.[ch] uapi/linux/*.h)))
 NT_SRCS = kmod/include/linux/rundown_nt.h kmod/test/rundown_test_nt.c
+# Tracepoint headers follow the TRACE_EVENT() layout (open-ended lines,
+# arguments aligned by macro rather than by parenthesis), as the kernel's own.
+TRACE_SRCS = kmod/rundown_trace.h
 CHECK_SUITES += style
 .PHONY: check-style
 check-style: module
 	@mkdir -p $(RESULTS); ksrc=$(KSRC); p=0; f=0; \
 	for src in $(STYLE_SRCS); do \
 		ignore=; case " $(NT_SRCS) " in *" $$src "*) ignore="--ignore CAMELCASE,NEW_TYPEDEFS";; esac; \
+		case " $(TRACE_SRCS) " in *" $$src "*) ignore="--ignore OPEN_ENDED_LINE,PARENTHESIS_ALIGNMENT";; esac; \
 		if $$ksrc/scripts/checkpatch.pl --strict --no-tree --quiet $$ignore -f $$src; then \
 			p=$$((p + 1)); else echo "checkpatch: $$src: FAILED"; f=$$((f + 1)); fi; \
 	done; \

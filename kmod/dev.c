@@ -54,6 +54,7 @@
 #include <linux/capability.h>
 #include <linux/compat.h>
 #include <linux/cred.h>
+#include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/jiffies.h>
 #include <linux/kref.h>
@@ -62,6 +63,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/wait_bit.h>
@@ -70,6 +72,7 @@
 #include <uapi/linux/rundown.h>
 
 #include "internal.h"
+#include "track.h"
 
 /*
  * Most references one object may hold: the ABI's limit, and never more than
@@ -903,6 +906,43 @@ static struct miscdevice rundown_misc = {
 	.mode		= 0600,
 };
 
+/*
+ * /sys/kernel/debug/rundown/objects: every object alive, one line each.
+ * Fields are read under the table's lock, which an object's final put
+ * must take to erase it, so none is freed under us; each field is a
+ * snapshot.
+ */
+static int rundown_objects_show(struct seq_file *m, void *unused)
+{
+	struct rundown_obj *obj;
+	unsigned long id;
+	const char *state;
+	bool dying, drained;
+
+	seq_puts(m, "id variant uid gid mode state held files waiters\n");
+	xa_lock(&rundown_objs);
+	xa_for_each(&rundown_objs, id, obj) {
+		if (obj->variant == RUNDOWN_VARIANT_PCPU) {
+			dying = !rundown_pcpu_is_active(&obj->pcpu);
+			drained = rundown_pcpu_is_drained(&obj->pcpu);
+		} else {
+			dying = !rundown_is_active(&obj->ref);
+			drained = rundown_is_drained(&obj->ref);
+		}
+		state = READ_ONCE(obj->completed) ? "completed" : drained ? "drained" :
+			dying ? "dying" : "live";
+		seq_printf(m, "%u %s %u %u %04o %s %lld %d %d\n", obj->id,
+			   obj->variant == RUNDOWN_VARIANT_PCPU ? "pcpu" : "plain",
+			   from_kuid(&init_user_ns, obj->uid),
+			   from_kgid(&init_user_ns, obj->gid), obj->mode, state,
+			   (long long)atomic64_read(&obj->total),
+			   atomic_read(&obj->nr_files), atomic_read(&obj->waiters));
+	}
+	xa_unlock(&rundown_objs);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(rundown_objects);
+
 /**
  * rundown_dev_init - register /dev/rundown
  *
@@ -911,6 +951,9 @@ static struct miscdevice rundown_misc = {
  */
 int rundown_dev_init(void)
 {
+	/* Removed with the directory (rundown_track_exit_module()). */
+	debugfs_create_file("objects", 0400, rundown_debugfs_dir(), NULL,
+			    &rundown_objects_fops);
 	return misc_register(&rundown_misc);
 }
 

@@ -10,27 +10,63 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/export.h>
+#include <linux/ktime.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
 #include <linux/rundown.h>
 
-/*
- * Sleep on @var until @drained(@ref), in task state @state, for at most
- * @timeout jiffies (MAX_SCHEDULE_TIMEOUT: forever). Returns the jiffies left
- * (at least 1) once drained, 0 on timeout, or -ERESTARTSYS when a killable
- * wait was interrupted by a fatal signal.
- */
-static long rundown_sleep(void *var, bool (*drained)(void *ref), void *ref,
-			  unsigned int state, long timeout)
+#include "track.h"
+#include "rundown_trace.h"
+
+/* What a wait sleeps on, and what a stalled-wait report says about it. */
+struct rundown_sleeper {
+	void *var;			/* the wake-up key */
+	bool (*drained)(void *ref);
+	long (*held)(void *ref);	/* references still held, or -1 */
+	void *ref;
+	const char *what;		/* the wait's name, for the report */
+};
+
+static long __rundown_sleep(const struct rundown_sleeper *s,
+			    unsigned int state, long timeout)
 {
-	might_sleep();
-	if (drained(ref))
-		return timeout ? timeout : 1;
-	return ___wait_var_event(var, ___wait_cond_timeout(drained(ref)),
+	return ___wait_var_event(s->var, ___wait_cond_timeout(s->drained(s->ref)),
 				 state, 0, timeout,
 				 __ret = schedule_timeout(__ret));
+}
+
+/*
+ * Sleep on @s->var until @s->drained(@s->ref), in task state @state, for at
+ * most @timeout jiffies (MAX_SCHEDULE_TIMEOUT: forever). Returns the
+ * jiffies left (at least 1) once drained, 0 on timeout, or -ERESTARTSYS
+ * when a killable wait was interrupted by a fatal signal. A wait still
+ * asleep after stall_timeout_s is reported once, and sleeps on.
+ */
+static long rundown_sleep(const struct rundown_sleeper *s, unsigned int state,
+			  long timeout)
+{
+	long stall = rundown_stall_jiffies(), ret;
+
+	might_sleep();
+	if (s->drained(s->ref))
+		return timeout ? timeout : 1;
+	if (!stall || timeout <= stall)
+		return __rundown_sleep(s, state, timeout);
+	ret = __rundown_sleep(s, state, stall);
+	if (ret)	/* drained (ret jiffies of @stall left), or interrupted */
+		return ret < 0 || timeout == MAX_SCHEDULE_TIMEOUT ? ret :
+		       timeout - stall + ret;
+	rundown_report_stall(s->ref, s->what, s->held(s->ref), stall);
+	return __rundown_sleep(s, state, timeout == MAX_SCHEDULE_TIMEOUT ?
+			       MAX_SCHEDULE_TIMEOUT : timeout - stall);
+}
+
+/* The start of a wait, for the wait_end tracepoint (0 while it is off). */
+static u64 rundown_wait_clock(void)
+{
+	return trace_wait_end_enabled() ? ktime_get_ns() : 0;
 }
 
 /* ---- lockdep --------------------------------------------------------------- */
@@ -82,6 +118,7 @@ void __rundown_init(struct rundown_ref *ref, bool dead, const char *name,
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
 	lockdep_init_map_wait(&ref->dep_map, name, key, 0, LD_WAIT_SLEEP);
 #endif
+	rundown_track_forget(ref);
 	/* Pairs with the acquire cmpxchg in rundown_acquire_many(). */
 	atomic_long_set_release(&ref->count, dead ? RUNDOWN_DYING : 0);
 }
@@ -101,6 +138,7 @@ void rundown_reinit(struct rundown_ref *ref)
 {
 	long old = RUNDOWN_DYING;
 
+	rundown_track_forget(ref);
 	/*
 	 * Release ordering pairs with the acquire cmpxchg in
 	 * rundown_acquire_many(): whoever acquires the new object sees it
@@ -141,21 +179,41 @@ static bool rundown_drained(void *data)
 	return !(atomic_long_read_acquire(&ref->count) & ~RUNDOWN_DYING);
 }
 
+/* References still held, for a stalled-wait report. */
+static long rundown_held(void *data)
+{
+	struct rundown_ref *ref = data;
+
+	return (atomic_long_read(&ref->count) & ~RUNDOWN_DYING) / RUNDOWN_BIAS;
+}
+
 static long __rundown_wait(struct rundown_ref *ref, unsigned int state,
 			   long timeout)
 {
-	long old = 0;
+	struct rundown_sleeper s = {
+		.var = &ref->count, .drained = rundown_drained,
+		.held = rundown_held, .ref = ref, .what = "rundown_wait",
+	};
+	u64 start = rundown_wait_clock();
+	long old = 0, ret;
 
 	rundown_dep_wait(rundown_dep_map(ref));
 	/* No holder: a single compare-and-swap runs it down (fully ordered). */
-	if (atomic_long_try_cmpxchg(&ref->count, &old, RUNDOWN_DYING))
-		return timeout ? timeout : 1;
-	/*
-	 * Fully ordered: no acquire succeeds after this. Releases that bring
-	 * the count to RUNDOWN_DYING see the flag and wake us.
-	 */
-	atomic_long_fetch_or(RUNDOWN_DYING, &ref->count);
-	return rundown_sleep(&ref->count, rundown_drained, ref, state, timeout);
+	if (atomic_long_try_cmpxchg(&ref->count, &old, RUNDOWN_DYING)) {
+		ret = timeout ? timeout : 1;
+	} else {
+		/*
+		 * Fully ordered: no acquire succeeds after this. Releases
+		 * that bring the count to RUNDOWN_DYING see the flag and
+		 * wake us.
+		 */
+		old = atomic_long_fetch_or(RUNDOWN_DYING, &ref->count);
+		trace_wait_start(ref, false, (old & ~RUNDOWN_DYING) / RUNDOWN_BIAS);
+		ret = rundown_sleep(&s, state, timeout);
+	}
+	trace_wait_end(ref, false, start ? ktime_get_ns() - start : 0,
+		       (old & ~RUNDOWN_DYING) / RUNDOWN_BIAS, ret);
+	return ret;
 }
 
 /**
@@ -343,6 +401,7 @@ static void rundown_pcpu_reset(struct rundown_pcpu *ref, bool dead)
 		else
 			local_set(&ref->slots[cpu].count, 0);
 	}
+	rundown_track_forget(ref);
 	atomic_long_set(&ref->central, dead ? 0 : RUNDOWN_PCPU_BIAS);
 	if (dead)
 		state |= BIT(RUNDOWN_PCPU_DYING);
@@ -475,13 +534,13 @@ static bool rundown_pcpu_biased(long central)
  * the waits never return, rather than return while one may still be held.
  * The misuse is reported; the object must be considered leaked.
  */
-static void rundown_pcpu_hand_over(struct rundown_pcpu *ref)
+static long rundown_pcpu_hand_over(struct rundown_pcpu *ref)
 {
 	long old = atomic_long_read(&ref->central);
 	long sum, left;
 
 	if (!rundown_pcpu_biased(old))
-		return;
+		return -1;
 	sum = rundown_pcpu_sum(ref);
 	/*
 	 * [A] Fully ordered: the counters were read after the fence, and the
@@ -492,13 +551,15 @@ static void rundown_pcpu_hand_over(struct rundown_pcpu *ref)
 	 */
 	do {
 		if (!rundown_pcpu_biased(old))
-			return;		/* another waiter handed over first */
+			return -1;	/* another waiter handed over first */
 		left = old + sum - RUNDOWN_PCPU_BIAS;
 	} while (!atomic_long_try_cmpxchg(&ref->central, &old, left));
+	trace_fold(ref, sum, left);
 	if (!left)
 		wake_up_var(&ref->central);
 	else if (unlikely(left < 0))
 		rundown_pcpu_over_released(ref, left, "found by the sweep");
+	return left;
 }
 
 /**
@@ -561,15 +622,39 @@ static void rundown_pcpu_fence(void)
 	synchronize_rcu_expedited();
 }
 
+/* References still held, for a stalled-wait report: -1 before the hand-over. */
+static long rundown_pcpu_held(void *data)
+{
+	struct rundown_pcpu *ref = data;
+	long central = atomic_long_read(&ref->central);
+
+	return rundown_pcpu_biased(central) ? -1 : central;
+}
+
+static struct rundown_sleeper rundown_pcpu_sleeper(struct rundown_pcpu *ref,
+						   const char *what)
+{
+	return (struct rundown_sleeper){
+		.var = &ref->central, .drained = rundown_pcpu_drained,
+		.held = rundown_pcpu_held, .ref = ref, .what = what,
+	};
+}
+
 static long __rundown_pcpu_wait(struct rundown_pcpu *ref, unsigned int state,
 				long timeout)
 {
+	struct rundown_sleeper s = rundown_pcpu_sleeper(ref, "rundown_pcpu_wait");
+	u64 start = rundown_wait_clock();
+	long found = -1, ret;
+
+	trace_wait_start(ref, true, -1);
 	if (rundown_pcpu_start(ref)) {
 		rundown_pcpu_fence();
-		rundown_pcpu_hand_over(ref);
+		found = rundown_pcpu_hand_over(ref);
 	}
-	return rundown_sleep(&ref->central, rundown_pcpu_drained, ref, state,
-			     timeout);
+	ret = rundown_sleep(&s, state, timeout);
+	trace_wait_end(ref, true, start ? ktime_get_ns() - start : 0, found, ret);
+	return ret;
 }
 
 /**
@@ -675,9 +760,12 @@ void rundown_pcpu_wait_many(struct rundown_pcpu *const *refs, unsigned int n)
 		for (i = 0; i < n; i++)
 			rundown_pcpu_hand_over(refs[i]);
 	}
-	for (i = 0; i < n; i++)
-		rundown_sleep(&refs[i]->central, rundown_pcpu_drained, refs[i],
-			      TASK_UNINTERRUPTIBLE, MAX_SCHEDULE_TIMEOUT);
+	for (i = 0; i < n; i++) {
+		struct rundown_sleeper s =
+			rundown_pcpu_sleeper(refs[i], "rundown_pcpu_wait_many");
+
+		rundown_sleep(&s, TASK_UNINTERRUPTIBLE, MAX_SCHEDULE_TIMEOUT);
+	}
 }
 EXPORT_SYMBOL_GPL(rundown_pcpu_wait_many);
 
@@ -762,9 +850,11 @@ EXPORT_SYMBOL_GPL(rundown_pcpu_reinit);
  * @ref: the cache-aware reference, run down or never used
  *
  * Freeing while references may be held is reported. Frees nothing for
- * rundown_pcpu_init_buffer(); the caller owns that buffer.
+ * rundown_pcpu_init_buffer(); the caller owns that buffer. Stops the
+ * tracking rundown_pcpu_track() started.
  *
- * Context: any.
+ * Context: any; process context if @ref was tracked with
+ * rundown_pcpu_track().
  */
 void rundown_pcpu_exit(struct rundown_pcpu *ref)
 {
@@ -780,6 +870,8 @@ void rundown_pcpu_exit(struct rundown_pcpu *ref)
 			pr_err("%s(%p) with %ld reference(s) held\n",
 			       __func__, ref, held);
 	}
+	rundown_track_exit(ref);
+	rundown_track_forget(ref);
 	if (test_bit(RUNDOWN_PCPU_PERCPU, &ref->state))
 		free_percpu(ref->counts);
 	ref->slots = NULL;

@@ -32,6 +32,15 @@ unsigned int stress_ms = 400;
 module_param(stress_ms, uint, 0444);
 MODULE_PARM_DESC(stress_ms, "Duration of each stress case in ms");
 
+static unsigned int stall;
+module_param(stall, uint, 0444);
+MODULE_PARM_DESC(stall,
+		 "Run the stalled-wait cases instead: 1 with rundown's track_holders on, 2 tracking each object (the VM lane sets rundown's parameters)");
+
+static unsigned int stall_ms = 3500;
+module_param(stall_ms, uint, 0444);
+MODULE_PARM_DESC(stall_ms, "How long the stalled-wait cases hold their reference, in ms");
+
 /* ---- harness ---------------------------------------------------------- */
 
 static unsigned int nr_passed, nr_failed, nr_case;
@@ -1225,6 +1234,43 @@ out:
 	kfree(m);
 }
 
+/*
+ * Holder tracking (issue 12): a reference taken in a function of its own
+ * and kept while another task waits. The wait is reported once stalled
+ * (the VM lane sets stall_timeout_s below stall_ms and checks the report
+ * and debugfs while it is held); releasing ends the wait. With stall=2 the
+ * object is tracked by itself (rundown_track()), not by track_holders;
+ * the cache-aware one stops through rundown_pcpu_exit().
+ */
+static noinline bool rundown_test_leaky_acquire(struct rd *r)
+{
+	/* The primitive's inline acquire itself, so that its caller is us. */
+	return r->pcpu ? rundown_pcpu_acquire(r->p) : rundown_acquire(&r->ref);
+}
+
+static void t_stall_report(struct rd *r)
+{
+	struct worker *w;
+
+	if (stall == 2)
+		EXPECT(!(r->pcpu ? rundown_pcpu_track(r->p, true) :
+			 rundown_track(&r->ref, true)));
+	EXPECT(rundown_test_leaky_acquire(r));
+	w = worker_start(plain_waiter_fn, r, -1, NULL);
+	EXPECT(w);
+	pr_info("stall: %s holding\n", rd_variant_names[r->variant]);
+	msleep(stall_ms);
+	EXPECT(w && !completion_done(&w->done));
+	/* For the acquire_fail tracepoint, with us as the caller. */
+	EXPECT(!(r->pcpu ? rundown_pcpu_acquire(r->p) : rundown_acquire(&r->ref)));
+	pr_info("stall: %s releasing\n", rd_variant_names[r->variant]);
+	rd_release(r);
+	EXPECT(w && wait_for_completion_timeout(&w->done, 10 * HZ));
+	worker_stop(w);
+	if (stall == 2 && !r->pcpu)
+		EXPECT(!rundown_track(&r->ref, false));
+}
+
 static const struct test_case single_cases[] = {
 	{ "static_init", t_static_init },
 	{ "pcpu_buffer", t_pcpu_buffer },
@@ -1566,7 +1612,11 @@ static int __init rundown_test_init(void)
 	unsigned int i;
 
 	pr_info("KTAP version 1\n");
-	if (misuse) {
+	if (stall) {
+		pr_info("1..2\n");
+		run_case("stall_report", t_stall_report, RD_PLAIN);
+		run_case("stall_report", t_stall_report, RD_PCPU);
+	} else if (misuse) {
 		pr_info("1..%zu\n", 2 * ARRAY_SIZE(misuse_cases) +
 			ARRAY_SIZE(plain_misuse_cases) + 2);
 		run_case("misuse_pcpu_exit_held", m_pcpu_exit_held, RD_PLAIN);

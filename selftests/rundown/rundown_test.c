@@ -20,6 +20,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -1699,6 +1700,80 @@ TEST_F_TIMEOUT(users, fuzz_two_users_and_root, 180)
 	close(fd);
 	munmap(z, sizeof(*z));
 	munmap(o, sizeof(*o));
+}
+
+/* ---- debugfs --------------------------------------------------------------- */
+
+#define DEBUGFS_OBJECTS	"/sys/kernel/debug/rundown/objects"
+
+/* One line of DEBUGFS_OBJECTS. */
+struct dbg_obj {
+	char variant[16], state[16];
+	unsigned int uid, gid, mode;
+	long long held;
+	int files, waiters;
+};
+
+/* Find object @id in DEBUGFS_OBJECTS: 0, -ENOENT, or -errno of the open. */
+static int debugfs_object(__u32 id, struct dbg_obj *o)
+{
+	FILE *f = fopen(DEBUGFS_OBJECTS, "r");
+	char line[256];
+	int ret = -ENOENT;
+	unsigned int lid;
+
+	if (!f)
+		return -errno;
+	while (ret && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%u %15s %u %u %o %15s %lld %d %d", &lid,
+			   o->variant, &o->uid, &o->gid, &o->mode, o->state,
+			   &o->held, &o->files, &o->waiters) == 9 && lid == id)
+			ret = 0;
+	fclose(f);
+	return ret;
+}
+
+/*
+ * /sys/kernel/debug/rundown/objects (issue 12) lists every object with
+ * its variant, owner, mode, state, references, files and waiters, and
+ * forgets it once freed.
+ */
+TEST_F(rd, debugfs_lists_objects)
+{
+	const char *name = variant->variant == RUNDOWN_VARIANT_PCPU ? "pcpu" : "plain";
+	struct dbg_obj o;
+	__u32 id;
+	int fd2;
+
+	if (access(DEBUGFS_OBJECTS, R_OK))
+		SKIP(return, "no %s (debugfs not mounted?)", DEBUGFS_OBJECTS);
+	ASSERT_EQ(0, rd_create_mode(self->fd, variant->variant, 0640, &id));
+	ASSERT_EQ(0, rd_acquire(self->fd, id, 2));
+	fd2 = open_attached(id);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, debugfs_object(id, &o));
+	EXPECT_STREQ(name, o.variant);
+	EXPECT_EQ(geteuid(), o.uid);
+	EXPECT_EQ(getegid(), o.gid);
+	EXPECT_EQ(0640, o.mode);
+	EXPECT_STREQ("live", o.state);
+	EXPECT_EQ(2, o.held);
+	EXPECT_EQ(2, o.files);
+	EXPECT_EQ(0, o.waiters);
+	close(fd2);
+	ASSERT_EQ(0, rd_release(self->fd, id, 2));
+	ASSERT_EQ(0, rd_wait(self->fd, id));
+	ASSERT_EQ(0, debugfs_object(id, &o));
+	EXPECT_STREQ("drained", o.state);
+	EXPECT_EQ(0, o.held);
+	EXPECT_EQ(1, o.files);
+	ASSERT_EQ(0, rd_complete(self->fd, id));
+	ASSERT_EQ(0, debugfs_object(id, &o));
+	EXPECT_STREQ("completed", o.state);
+	ASSERT_EQ(0, rd_close(self->fd, id));
+	EXPECT_EQ(-ENOENT, debugfs_object(id, &o));
+	/* The fixture's own object is listed too. */
+	EXPECT_EQ(0, debugfs_object(self->id, &o));
 }
 
 /* ---- hammering ---------------------------------------------------------- */

@@ -63,8 +63,9 @@ build_against() {
 	ok "$1 ($n modules, $(($(date +%s) - t0)) s)"
 }
 
-# The primitive's units: nothing from main.o, dev.o or bench.o; no module init.
-PRIMITIVE="rundown rundown_ptr"
+# The primitive's units (with its debugging aids, track.o): nothing from
+# main.o, dev.o or bench.o; no module init.
+PRIMITIVE="rundown rundown_ptr track"
 layering() {
 	objs=$BUILD/builds-nosmp-src/kmod
 	for o in main dev bench $PRIMITIVE; do
@@ -81,7 +82,7 @@ layering() {
 			bad layering "kmod/$o.o holds module init or exit"
 			return
 		fi
-		if grep -nE '#include +("internal\.h"|<uapi/linux/rundown\.h>)' \
+		if grep -snE '#include +("internal\.h"|<uapi/linux/rundown\.h>)' \
 			"$ROOT/kmod/$o.c" "$ROOT/kmod/include/linux/$o.h"; then
 			bad layering "the primitive includes the device's headers"
 			return

@@ -88,6 +88,7 @@
 #include <linux/cache.h>
 #include <linux/compiler.h>
 #include <linux/gfp.h>
+#include <linux/jump_label.h>
 #include <linux/limits.h>
 #include <asm/local.h>
 #include <linux/lockdep.h>
@@ -96,6 +97,40 @@
 #include <linux/rcupdate.h>
 #include <linux/smp.h>
 #include <linux/types.h>
+
+/* ---- debugging hooks: holder tracking, acquire_fail (kmod/track.c) ------ */
+
+struct rundown_ref;
+struct rundown_pcpu;
+
+/*
+ * rundown_debug_key is off unless holder tracking is on (module parameter
+ * track_holders, rundown_track(), rundown_pcpu_track()) or the
+ * rundown:acquire_fail tracepoint is enabled: until then each hook in the
+ * fast paths is one no-op instruction that jumps nowhere.
+ */
+DECLARE_STATIC_KEY_FALSE(rundown_debug_key);
+void __rundown_debug_acquired(const void *ref, bool pcpu, unsigned long n,
+			      unsigned long ip);
+void __rundown_debug_released(const void *ref, unsigned long n);
+void __rundown_debug_failed(const void *ref, bool pcpu, unsigned long ip);
+int rundown_track(struct rundown_ref *ref, bool on);
+int rundown_pcpu_track(struct rundown_pcpu *ref, bool on);
+
+/*
+ * RUNDOWN_NO_DEBUG_HOOKS compiles the hooks out; only the fast-path check
+ * (kmod/test/check-fastpath.sh) uses it, to compare the disassembly with
+ * and without them.
+ */
+#ifndef RUNDOWN_NO_DEBUG_HOOKS
+#define __rundown_debug(call)						\
+do {									\
+	if (static_branch_unlikely(&rundown_debug_key))			\
+		call;							\
+} while (0)
+#else
+#define __rundown_debug(call)	do { } while (0)
+#endif
 
 /* Bit 0 of the word: run-down has begun, acquires fail (NT's EX_RUNDOWN_ACTIVE). */
 #define RUNDOWN_DYING		1L
@@ -215,8 +250,10 @@ rundown_acquire_many(struct rundown_ref *ref, unsigned long n)
 		return false;
 	add = (long)n * RUNDOWN_BIAS;
 	do {
-		if (unlikely(old & RUNDOWN_DYING))
+		if (unlikely(old & RUNDOWN_DYING)) {
+			__rundown_debug(__rundown_debug_failed(ref, false, _THIS_IP_));
 			return false;
+		}
 		/*
 		 * Unsigned, so that one comparison catches both an overflow
 		 * (warned) and a negative count, which means that an
@@ -234,6 +271,7 @@ rundown_acquire_many(struct rundown_ref *ref, unsigned long n)
 		 * set up is visible to the successful acquirer.
 		 */
 	} while (!atomic_long_try_cmpxchg_acquire(&ref->count, &old, old + add));
+	__rundown_debug(__rundown_debug_acquired(ref, false, n, _THIS_IP_));
 	return true;
 }
 
@@ -275,6 +313,8 @@ static inline void rundown_release_many(struct rundown_ref *ref, unsigned long n
 
 	if (WARN_ON_ONCE(n - 1 >= RUNDOWN_MAX_REFS))
 		return;
+	/* Before the release: a record never outlives its reference. */
+	__rundown_debug(__rundown_debug_released(ref, n));
 	/*
 	 * Fully ordered: the holder's accesses happen before the subtraction
 	 * (pairs with the acquire read of the count in rundown_wait() and its
@@ -563,10 +603,12 @@ rundown_pcpu_acquire_many(struct rundown_pcpu *ref, unsigned long n)
 	state = smp_load_acquire(&ref->state);
 	if (unlikely(state & BIT(RUNDOWN_PCPU_DYING))) {
 		preempt_enable();
+		__rundown_debug(__rundown_debug_failed(ref, true, _THIS_IP_));
 		return false;
 	}
 	__rundown_pcpu_add(ref, state, (long)n);
 	preempt_enable();
+	__rundown_debug(__rundown_debug_acquired(ref, true, n, _THIS_IP_));
 	return true;
 }
 
@@ -603,6 +645,7 @@ static inline void rundown_pcpu_release_many(struct rundown_pcpu *ref,
 {
 	unsigned long state;
 
+	__rundown_debug(__rundown_debug_released(ref, n));
 	RCU_LOCKDEP_WARN(!rcu_is_watching(), "rundown_pcpu_release() where RCU is not watching");
 	preempt_disable();
 	/*
