@@ -211,9 +211,9 @@
 
 // Everything lives in the inline namespace rundown::abi<RUNDOWN_ABI_VERSION>:
 // code built against another ABI links against other names.
-static_assert(RUNDOWN_ABI_VERSION == 1, "rename the inline namespace abi1 with RUNDOWN_ABI_VERSION");
+static_assert(RUNDOWN_ABI_VERSION == 2, "rename the inline namespace abi2 with RUNDOWN_ABI_VERSION");
 
-namespace rundown::inline abi1 {
+namespace rundown::inline abi2 {
 
 namespace detail {
 
@@ -277,7 +277,14 @@ private:
 // Plain run-down protection: one 64-bit word.
 class ref : public detail::waits<ref> {
 public:
-	constexpr ref() noexcept = default;
+	// Constant-initialised where it can be (a namespace-scope or static
+	// ref); constructed at run time it goes through rundown_init(), which
+	// turns on holder tracking under RUNDOWN_DEBUG=track.
+	constexpr ref() noexcept
+	{
+		if (!std::is_constant_evaluated())
+			rundown_init(&r_);
+	}
 	ref(const ref&) = delete;
 	ref& operator=(const ref&) = delete;
 
@@ -434,6 +441,6 @@ template <class Ref>
 	return guard<Ref>(r, try_to_acquire, n);
 }
 
-}  // namespace rundown::inline abi1
+}  // namespace rundown::inline abi2
 
 #endif  // RUNDOWN_RUNDOWN_HPP
