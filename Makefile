@@ -5,8 +5,9 @@
 #   make            build rundown.ko (and the example and test modules)
 #   make bench      the main job: rundown against RCU, percpu_ref and locks
 #   make check      every test suite; ends with one "N passed, N failed" line
-#                   (one suite: make check-vm, check-debug, check-style,
-#                   check-userspace{,-tsan,-asan}, check-install, check-bench)
+#                   (one suite: make check-vm, check-debug, check-builds,
+#                   check-style, check-userspace{,-tsan,-asan}, check-install,
+#                   check-bench)
 #   make deps       install what the build and the tests need (apt-get)
 #   make install    rundown.ko, its headers and Module.symvers, the udev rule
 #   make uninstall  the reverse; make dkms-install / dkms-remove for DKMS
@@ -73,6 +74,7 @@ CHECK_SUITES :=
 
 include selftests/vm/vm.mk
 include selftests/vm/debug.mk
+include selftests/vm/builds.mk
 include kmod/install.mk
 include userspace/userspace.mk
 include userspace/bench/bench.mk

@@ -22,6 +22,14 @@
  * - COMPLETE and REINIT act only on an object that is run down with no
  *   reference left, and REINIT never runs while a wait is in progress.
  *
+ * Users are kept apart as SysV IPC keeps them (ipcperms()): an object
+ * records its creator's effective uid and gid and a mode, and OPEN checks
+ * the caller's credentials against them (rundown_obj_may_open()). Every
+ * object is counted against its creator's uid from CREATE until it is
+ * freed (rundown_users), so that no user can take the whole id space, and
+ * its memory is charged to the creator's memory cgroup (GFP_KERNEL_ACCOUNT
+ * everywhere, the primitive's slots included).
+ *
  * Locking, outermost first:
  *
  * - rundown_file.lock (mutex): the file's attachments, their held counts
@@ -31,6 +39,9 @@
  *   COMPLETE and REINIT, and the completed flag.
  * - rundown_objs' xa_lock (spinlock): looking an id up and taking a kref
  *   (kref_get_unless_zero()) against the final kref_put() erasing the id.
+ * - rundown_users_lock (mutex): the per-user counts. Taken by CREATE before
+ *   any other lock, and by the final kref_put(), which may run under
+ *   rundown_file.lock.
  *
  * Two threads of one file (or processes sharing it across fork()) are
  * serialised by rundown_file.lock; file release runs when no ioctl() on the
@@ -40,7 +51,9 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
 #include <linux/compat.h>
+#include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/jiffies.h>
 #include <linux/kref.h>
@@ -77,6 +90,9 @@
  * @waiters: waits in progress (incremented under @lock)
  * @lock: starting a wait against COMPLETE and REINIT; @completed
  * @completed: COMPLETE was done since the last REINIT
+ * @uid: the creator's effective uid: the owner, and whom it is counted against
+ * @gid: the creator's effective gid
+ * @mode: permission bits (RUNDOWN_MODE_MASK), never 0
  * @ref: the plain variant's reference
  * @pcpu: the cache-aware variant's reference
  */
@@ -89,6 +105,9 @@ struct rundown_obj {
 	atomic_t waiters;
 	struct mutex lock;	/* wait start vs COMPLETE/REINIT; completed */
 	bool completed;
+	kuid_t uid;
+	kgid_t gid;
+	u32 mode;
 	union {
 		struct rundown_ref ref;
 		struct rundown_pcpu pcpu;
@@ -121,6 +140,49 @@ struct rundown_file {
 static DEFINE_XARRAY_ALLOC(rundown_objs);
 static u32 rundown_next_id;
 
+/*
+ * Objects alive per creating uid: __kuid_val(uid) -> xa_mk_value(count),
+ * no entry for a count of 0. Under rundown_users_lock.
+ */
+static DEFINE_XARRAY(rundown_users);
+static DEFINE_MUTEX(rundown_users_lock);
+
+/* ---- per-user limit ------------------------------------------------------- */
+
+/* Count one more object against @uid, or -EDQUOT (or -ENOMEM). */
+static int rundown_user_charge(kuid_t uid)
+{
+	unsigned long n;
+	int ret = 0;
+
+	mutex_lock(&rundown_users_lock);
+	n = xa_to_value(xa_load(&rundown_users, __kuid_val(uid)) ?: xa_mk_value(0));
+	if (n >= RUNDOWN_MAX_OBJECTS_PER_USER)
+		ret = -EDQUOT;
+	else
+		ret = xa_err(xa_store(&rundown_users, __kuid_val(uid),
+				      xa_mk_value(n + 1), GFP_KERNEL_ACCOUNT));
+	mutex_unlock(&rundown_users_lock);
+	return ret;
+}
+
+static void rundown_user_uncharge(kuid_t uid)
+{
+	unsigned long n;
+
+	mutex_lock(&rundown_users_lock);
+	n = xa_to_value(xa_load(&rundown_users, __kuid_val(uid)) ?: xa_mk_value(0));
+	if (WARN_ON_ONCE(!n))
+		goto out;
+	if (n == 1)
+		xa_erase(&rundown_users, __kuid_val(uid));
+	else	/* replaces an entry: allocates nothing, cannot fail */
+		xa_store(&rundown_users, __kuid_val(uid), xa_mk_value(n - 1),
+			 GFP_KERNEL);
+out:
+	mutex_unlock(&rundown_users_lock);
+}
+
 /* ---- objects -------------------------------------------------------------- */
 
 static void rundown_obj_free(struct kref *kref)
@@ -130,6 +192,7 @@ static void rundown_obj_free(struct kref *kref)
 	xa_erase(&rundown_objs, obj->id);
 	if (obj->variant == RUNDOWN_VARIANT_PCPU)
 		rundown_pcpu_exit(&obj->pcpu);
+	rundown_user_uncharge(obj->uid);
 	mutex_destroy(&obj->lock);
 	kfree(obj);
 }
@@ -137,6 +200,24 @@ static void rundown_obj_free(struct kref *kref)
 static void rundown_obj_put(struct rundown_obj *obj)
 {
 	kref_put(&obj->kref, rundown_obj_free);
+}
+
+/*
+ * Whether the calling task may attach to @obj: SysV IPC's rule (ipcperms()),
+ * with read and write both needed. The capability is asked last, only when
+ * the bits deny, so that it is neither used nor audited needlessly.
+ */
+static bool rundown_obj_may_open(const struct rundown_obj *obj)
+{
+	u32 granted = obj->mode;
+
+	if (uid_eq(current_euid(), obj->uid))
+		granted >>= 6;
+	else if (in_egroup_p(obj->gid))
+		granted >>= 3;
+	if ((granted & 06) == 06)
+		return true;
+	return capable(CAP_IPC_OWNER);
 }
 
 /* Look up a published object by id and take a kref on it, or NULL. */
@@ -150,23 +231,6 @@ static struct rundown_obj *rundown_obj_get(u32 id)
 		obj = NULL;
 	xa_unlock(&rundown_objs);
 	return obj;
-}
-
-/*
- * References taken through the device belong to the file, not to the task
- * that took them: any thread or process sharing the file may release them.
- * Drop the lockdep holder record the acquire just made, so that a task
- * waiting through one file on an object it holds through another (which
- * another thread can end) is not reported as a self-deadlock. The release
- * then finds no record and forgets the object's records, which is harmless.
- * A no-op without CONFIG_DEBUG_LOCK_ALLOC.
- */
-static void rundown_obj_disown(struct rundown_obj *obj, unsigned long n)
-{
-	if (obj->variant == RUNDOWN_VARIANT_PCPU)
-		__rundown_dep_release(&obj->pcpu, n);
-	else
-		__rundown_dep_release(&obj->ref, n);
 }
 
 /* Most references one call of the variant's acquire_many() may take. */
@@ -195,7 +259,9 @@ static void rundown_obj_release(struct rundown_obj *obj, u64 n)
 
 /*
  * Take @n references of @obj's primitive, all or none. The caller has
- * reserved them in @obj->total, so the primitive cannot overflow.
+ * reserved them in @obj->total, so the primitive cannot overflow. They
+ * belong to the file, not to the task (any thread or process sharing the
+ * file may release them): the plain acquire, which lockdep does not track.
  */
 static bool rundown_obj_acquire(struct rundown_obj *obj, u64 n)
 {
@@ -215,7 +281,6 @@ static bool rundown_obj_acquire(struct rundown_obj *obj, u64 n)
 			rundown_obj_release(obj, done);
 			return false;
 		}
-		rundown_obj_disown(obj, c);
 		done += c;
 	}
 	return true;
@@ -328,6 +393,7 @@ static long rundown_ioc_create(struct rundown_file *rf, void __user *argp)
 {
 	struct rundown_ioc_create args;
 	struct rundown_attach *att;
+	kuid_t uid = current_euid();
 	struct rundown_obj *obj;
 	long ret;
 
@@ -336,13 +402,23 @@ static long rundown_ioc_create(struct rundown_file *rf, void __user *argp)
 	if (args.variant != RUNDOWN_VARIANT_PLAIN &&
 	    args.variant != RUNDOWN_VARIANT_PCPU)
 		return -EINVAL;
+	if (args.mode & ~RUNDOWN_MODE_MASK || args.pad)
+		return -EINVAL;
 
+	ret = rundown_user_charge(uid);
+	if (ret)
+		return ret;
 	obj = kzalloc(sizeof(*obj), GFP_KERNEL_ACCOUNT);
-	if (!obj)
-		return -ENOMEM;
+	if (!obj) {
+		ret = -ENOMEM;
+		goto err_uncharge;
+	}
 	kref_init(&obj->kref);
 	mutex_init(&obj->lock);
 	obj->variant = args.variant;
+	obj->uid = uid;
+	obj->gid = current_egid();
+	obj->mode = args.mode ?: RUNDOWN_MODE_DEFAULT;
 	if (obj->variant == RUNDOWN_VARIANT_PCPU) {
 		ret = rundown_pcpu_init(&obj->pcpu, GFP_KERNEL_ACCOUNT);
 		if (ret)
@@ -397,6 +473,8 @@ err_exit_obj:
 err_free_obj:
 	mutex_destroy(&obj->lock);
 	kfree(obj);
+err_uncharge:
+	rundown_user_uncharge(uid);
 	return ret;
 }
 
@@ -432,6 +510,10 @@ static long rundown_ioc_open(struct rundown_file *rf, void __user *argp)
 	if (!obj) {
 		ret = -ENOENT;
 		goto err_unlock;
+	}
+	if (!rundown_obj_may_open(obj)) {
+		ret = -EACCES;
+		goto err_put;
 	}
 	ret = rundown_attach(rf, obj, att);
 	if (ret)
@@ -725,6 +807,9 @@ static long rundown_ioc_query(struct rundown_file *rf, void __user *argp)
 	args.held_by_file = att->held;
 	args.held_total = atomic64_read(&obj->total);
 	args.nr_files = atomic_read(&obj->nr_files);
+	args.uid = from_kuid_munged(current_user_ns(), obj->uid);
+	args.gid = from_kgid_munged(current_user_ns(), obj->gid);
+	args.mode = obj->mode;
 	mutex_unlock(&rf->lock);
 
 	if (copy_to_user(argp, &args, sizeof(args)))
@@ -832,7 +917,8 @@ int rundown_dev_init(void)
 /**
  * rundown_dev_exit - unregister /dev/rundown
  *
- * No file is open (each pins the module), so no object is left.
+ * No file is open (each pins the module), so no object is left, and no
+ * user has one counted.
  *
  * Context: module exit.
  */
@@ -840,4 +926,5 @@ void rundown_dev_exit(void)
 {
 	misc_deregister(&rundown_misc);
 	WARN_ON_ONCE(!xa_empty(&rundown_objs));
+	WARN_ON_ONCE(!xa_empty(&rundown_users));
 }

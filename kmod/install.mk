@@ -32,9 +32,9 @@
 # INSTALL_MOD_PATH alone moves the module root only, as in Kbuild.
 # DEPMOD=true skips depmod (a package runs it in its postinst).
 #
-# The version has one source: MODULE_VERSION("x.y.z") in kmod/rundown.c.
+# The version has one source: MODULE_VERSION("x.y.z") in kmod/main.c.
 
-RUNDOWN_VERSION := $(shell sed -n 's/^MODULE_VERSION("\([^"]*\)");.*/\1/p' $(ROOT)/kmod/rundown.c 2>/dev/null)
+RUNDOWN_VERSION := $(shell sed -n 's/^MODULE_VERSION("\([^"]*\)");.*/\1/p' $(ROOT)/kmod/main.c 2>/dev/null)
 
 # The release that KDIR's modules carry in their vermagic and that modprobe
 # looks them up by: UTS_RELEASE. include/config/kernel.release is only the
@@ -80,7 +80,7 @@ rundown-dkms-kargs = $(if $(filter-out $(RUNDOWN_KREL),$(DKMS_KERNELS)), \
 rundown-need-kdir = @test -n "$(KDIR)" -a -d "$(KDIR)" -a -n "$(RUNDOWN_KREL)" || \
 	{ echo "no kernel build tree (KDIR='$(KDIR)'): set KDIR or run 'make deps'" >&2; exit 1; }
 rundown-need-version = @test -n "$(RUNDOWN_VERSION)" || \
-	{ echo 'no MODULE_VERSION("x.y.z") in kmod/rundown.c' >&2; exit 1; }
+	{ echo 'no MODULE_VERSION("x.y.z") in kmod/main.c' >&2; exit 1; }
 
 .PHONY: install uninstall install-build install-module install-headers \
 	install-udev uninstall-udev dkms-src dkms-install dkms-remove \

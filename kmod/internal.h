@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Declarations shared by the parts of rundown.ko; not an interface. */
+/*
+ * Declarations shared by the parts of rundown.ko around the primitive;
+ * not an interface. The primitive (kmod/rundown.c) includes none of this:
+ * main.c -> dev.c -> bench.c -> <linux/rundown.h>, never the other way.
+ */
 #ifndef _RUNDOWN_INTERNAL_H
 #define _RUNDOWN_INTERNAL_H
 
 struct file;
 
-/* dev.c: /dev/rundown */
+/* dev.c: /dev/rundown, brought up and down by main.c */
 int rundown_dev_init(void);
 void rundown_dev_exit(void);
 

@@ -5,20 +5,16 @@
  * The fast paths (acquire and release) are inline in the header. What lives
  * here runs only when run-down is under way or the API is misused: waiting,
  * waking the waiters, folding the cache-aware variant's per-CPU slots, and
- * the lockdep bookkeeping that catches a task waiting on a rundown it holds.
+ * telling lockdep about waits.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/export.h>
-#include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
-#include <linux/spinlock.h>
 #include <linux/wait_bit.h>
 #include <linux/rundown.h>
-
-#include "internal.h"
 
 /*
  * Sleep on @var until @drained(@ref), in task state @state, for at most
@@ -37,143 +33,27 @@ static long rundown_sleep(void *var, bool (*drained)(void *ref), void *ref,
 				 __ret = schedule_timeout(__ret));
 }
 
-/* ---- lockdep: waiting on a rundown the waiting task holds ---------------- */
+/* ---- lockdep --------------------------------------------------------------- */
 
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
 /*
- * Lockdep cannot track a rundown reference as a held lock: NT lets any task
- * or interrupt release a reference another task took, and a held-lock entry
- * left behind on the acquiring task would be reported as a lock held on
- * return to user space. Instead, a small table records which task holds how
- * many references of which rundown. Waiting while the table says the
- * current task holds references is reported through lockdep itself, by
- * replaying "holds shared, then waits exclusive" on the rundown's map.
- *
- * A release by a task that is not a recorded holder (a hand-off) forgets
- * every record of that rundown: from then on the table may miss a
- * self-deadlock, but it never reports one that cannot happen. References
- * taken outside task context are not recorded.
+ * A wait, to lockdep, takes the rundown's map exclusively and drops it at
+ * once, as a sleeping lock would: with an owned reference of the same
+ * class held by this task (rundown_acquire_owned()) that is reported as
+ * recursive locking, the wait that can never end; otherwise it records
+ * the locks held while waiting, for the lock-order checks against the
+ * locks taken under owned references. See the header for what lockdep
+ * does not see (references that may be handed off).
  */
-struct rundown_holder {
-	const void *key;
-	struct task_struct *task;
-	unsigned long refs;
-};
-
-#define RUNDOWN_HOLDERS	128
-static struct rundown_holder rundown_holders[RUNDOWN_HOLDERS];
-static DEFINE_RAW_SPINLOCK(rundown_holders_lock);
-
-/**
- * __rundown_dep_acquire - record that the current task took references
- * @key: the rundown (either variant)
- * @n: how many
- *
- * Called by the acquire fast paths, with lockdep only. Context: any; only
- * task context is recorded.
- */
-void __rundown_dep_acquire(const void *key, unsigned long n)
+static void rundown_dep_wait(struct lockdep_map *map)
 {
-	struct rundown_holder *h, *free = NULL;
-	unsigned long flags;
-
-	if (!in_task())
-		return;
-	raw_spin_lock_irqsave(&rundown_holders_lock, flags);
-	for (h = rundown_holders; h < rundown_holders + RUNDOWN_HOLDERS; h++) {
-		if (h->key == key && h->task == current) {
-			h->refs += n;
-			goto out;
-		}
-		if (!h->key && !free)
-			free = h;
-	}
-	if (free) {	/* table full: this holder goes unrecorded */
-		free->key = key;
-		free->task = current;
-		free->refs = n;
-	}
-out:
-	raw_spin_unlock_irqrestore(&rundown_holders_lock, flags);
-}
-EXPORT_SYMBOL_GPL(__rundown_dep_acquire);
-
-/**
- * __rundown_dep_release - record that references were released
- * @key: the rundown (either variant)
- * @n: how many
- *
- * Called by the release fast paths, with lockdep only; also by a caller
- * that hands the references it just took to something other than its task
- * (an open file, say), so that its task is not taken for their holder.
- *
- * Context: any.
- */
-void __rundown_dep_release(const void *key, unsigned long n)
-{
-	struct rundown_holder *h;
-	unsigned long flags;
-
-	raw_spin_lock_irqsave(&rundown_holders_lock, flags);
-	for (h = rundown_holders; h < rundown_holders + RUNDOWN_HOLDERS; h++) {
-		if (h->key == key && h->task == current && in_task() &&
-		    h->refs >= n) {
-			h->refs -= n;
-			if (!h->refs)
-				h->key = NULL;
-			goto out;
-		}
-	}
-	/* Hand-off, or more than recorded: forget this rundown's holders. */
-	for (h = rundown_holders; h < rundown_holders + RUNDOWN_HOLDERS; h++)
-		if (h->key == key)
-			h->key = NULL;
-out:
-	raw_spin_unlock_irqrestore(&rundown_holders_lock, flags);
-}
-EXPORT_SYMBOL_GPL(__rundown_dep_release);
-
-static void rundown_dep_wait(const void *key, struct lockdep_map *map)
-{
-	struct rundown_holder *h;
-	unsigned long flags;
-	bool held = false;
-
-	raw_spin_lock_irqsave(&rundown_holders_lock, flags);
-	for (h = rundown_holders; h < rundown_holders + RUNDOWN_HOLDERS; h++)
-		if (h->key == key && h->task == current && h->refs)
-			held = true;
-	raw_spin_unlock_irqrestore(&rundown_holders_lock, flags);
-
-	if (held) {
-		/* "possible recursive locking": the wait can never end. */
-		lock_acquire_shared(map, 0, 1, NULL, _RET_IP_);
-		lock_acquire_exclusive(map, 0, 0, NULL, _RET_IP_);
-		lock_release(map, _RET_IP_);
-		lock_release(map, _RET_IP_);
-	} else {
-		/* Record the locks held while waiting, as a sleeping lock. */
-		lock_map_acquire(map);
-		lock_map_release(map);
-	}
-}
-
-static void rundown_dep_forget(const void *key)
-{
-	struct rundown_holder *h;
-	unsigned long flags;
-
-	raw_spin_lock_irqsave(&rundown_holders_lock, flags);
-	for (h = rundown_holders; h < rundown_holders + RUNDOWN_HOLDERS; h++)
-		if (h->key == key)
-			h->key = NULL;
-	raw_spin_unlock_irqrestore(&rundown_holders_lock, flags);
+	lock_map_acquire(map);
+	lock_map_release(map);
 }
 
 #define rundown_dep_map(ref)	(&(ref)->dep_map)
 #else
-static inline void rundown_dep_wait(const void *key, void *map) { }
-static inline void rundown_dep_forget(const void *key) { }
+static inline void rundown_dep_wait(void *map) { }
 #define rundown_dep_map(ref)	NULL
 #endif
 
@@ -202,7 +82,6 @@ void __rundown_init(struct rundown_ref *ref, bool dead, const char *name,
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
 	lockdep_init_map_wait(&ref->dep_map, name, key, 0, LD_WAIT_SLEEP);
 #endif
-	rundown_dep_forget(ref);
 	/* Pairs with the acquire cmpxchg in rundown_acquire_many(). */
 	atomic_long_set_release(&ref->count, dead ? RUNDOWN_DYING : 0);
 }
@@ -267,7 +146,7 @@ static long __rundown_wait(struct rundown_ref *ref, unsigned int state,
 {
 	long old = 0;
 
-	rundown_dep_wait(ref, rundown_dep_map(ref));
+	rundown_dep_wait(rundown_dep_map(ref));
 	/* No holder: a single compare-and-swap runs it down (fully ordered). */
 	if (atomic_long_try_cmpxchg(&ref->count, &old, RUNDOWN_DYING))
 		return timeout ? timeout : 1;
@@ -289,8 +168,13 @@ static long __rundown_wait(struct rundown_ref *ref, unsigned int state,
  * released and everything its holder did is visible. May be called again,
  * and by several tasks at once.
  *
+ * Lifetime: on return the releasers may still be running the code after
+ * their release, and other waits on @ref may still be reading it: see
+ * <linux/rundown.h> before freeing @ref or unloading the releasing code.
+ *
  * Context: process context, may sleep (uninterruptibly). The caller must
- * not hold a reference on @ref itself.
+ * not hold a reference on @ref itself (lockdep reports it for references
+ * taken with rundown_acquire_owned()).
  */
 void rundown_wait(struct rundown_ref *ref)
 {
@@ -357,26 +241,65 @@ EXPORT_SYMBOL_GPL(rundown_wait_killable_timeout);
  * @count: the count the release left
  * @n: the references it released
  *
- * Called by rundown_release_many() only. Context: any.
+ * Called by rundown_release_many() only, when @count is RUNDOWN_DYING (the
+ * last holder left during run-down) or negative (more released than held).
+ *
+ * Context: any.
  */
 void __rundown_release_slow(struct rundown_ref *ref, long count,
 			    unsigned long n)
 {
+	long sub = (long)n * RUNDOWN_BIAS;
+
+	if (count < 0) {
+		/*
+		 * Negative already before this release (it found count + sub):
+		 * another release went too far and is being undone. That
+		 * undo's addition counts this release in and decides the
+		 * wake-up; this one has nothing to do.
+		 */
+		if (count + sub < 0)
+			return;
+		/*
+		 * This release took the count below zero: it released more
+		 * than was held. Undo it with one atomic addition, fully
+		 * ordered like the subtraction. Until then the count stays
+		 * negative, as acquires fail on a negative count (see
+		 * rundown_acquire_many()) and releases only lower it: every
+		 * release landing meanwhile is of a reference really held and
+		 * found the count negative (the branch above), and no other
+		 * undo can start. So the sum is exact again after the
+		 * addition, and its result decides the wake-up: a wait that
+		 * began meanwhile sleeps until the count reads RUNDOWN_DYING,
+		 * which only this addition can make it.
+		 */
+		WARN_ON_ONCE(1);
+		pr_err_ratelimited("rundown_release(%p): %lu reference(s) released, more than were held; undone\n",
+				   ref, n);
+		count = atomic_long_add_return(sub, &ref->count);
+		if (unlikely(count < 0)) {
+			/*
+			 * Still negative: a release that landed meanwhile went
+			 * too far as well, and nothing can tell by how much.
+			 * Leave it: acquires keep failing and waits do not
+			 * return, rather than return while one may be held.
+			 */
+			WARN_ON_ONCE(1);
+			pr_err_ratelimited("rundown_release(%p): another release went too far at the same time; count left at %ld, acquires fail and waits do not return\n",
+					   ref, count);
+			return;
+		}
+	}
 	if (count == RUNDOWN_DYING) {
 		/*
-		 * Last holder gone during run-down. The subtraction was fully
-		 * ordered before this wake-up's wait-queue check (pairs with
-		 * prepare_to_wait_event() in the waiter). A waiter may already
-		 * have seen the count and freed @ref: wake_up_var() only uses
-		 * the address as a key into the hashed wait queues.
+		 * Last holder gone during run-down. The subtraction (or the
+		 * undo's addition) was fully ordered before this wake-up's
+		 * wait-queue check (pairs with prepare_to_wait_event() in the
+		 * waiter). A waiter may already have seen the count and freed
+		 * @ref: wake_up_var() only uses the address as a key into the
+		 * hashed wait queues.
 		 */
 		wake_up_var(&ref->count);
-		return;
-	}
-	if (WARN_ON_ONCE(count < 0)) {
-		pr_err("rundown_release(%p) of %lu reference(s) more than held\n",
-		       ref, n);
-		atomic_long_add((long)n * RUNDOWN_BIAS, &ref->count);
 	}
 }
 EXPORT_SYMBOL_GPL(__rundown_release_slow);
@@ -437,7 +360,6 @@ static void rundown_pcpu_dep_init(struct rundown_pcpu *ref, const char *name,
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
 	lockdep_init_map_wait(&ref->dep_map, name, key, 0, LD_WAIT_SLEEP);
 #endif
-	rundown_dep_forget(ref);
 }
 
 /**
@@ -622,7 +544,7 @@ EXPORT_SYMBOL_GPL(__rundown_pcpu_release_slow);
  */
 static bool rundown_pcpu_start(struct rundown_pcpu *ref)
 {
-	rundown_dep_wait(ref, rundown_dep_map(ref));
+	rundown_dep_wait(rundown_dep_map(ref));
 	return !test_and_set_bit(RUNDOWN_PCPU_DYING, &ref->state);
 }
 
@@ -858,29 +780,8 @@ void rundown_pcpu_exit(struct rundown_pcpu *ref)
 			pr_err("%s(%p) with %ld reference(s) held\n",
 			       __func__, ref, held);
 	}
-	rundown_dep_forget(ref);
 	if (test_bit(RUNDOWN_PCPU_PERCPU, &ref->state))
 		free_percpu(ref->counts);
 	ref->slots = NULL;
 }
 EXPORT_SYMBOL_GPL(rundown_pcpu_exit);
-
-/* ---- module --------------------------------------------------------------- */
-
-static int __init rundown_module_init(void)
-{
-	return rundown_dev_init();
-}
-
-static void __exit rundown_module_exit(void)
-{
-	rundown_dev_exit();
-}
-
-module_init(rundown_module_init);
-module_exit(rundown_module_exit);
-
-MODULE_DESCRIPTION("Run-down protection (NT's EX_RUNDOWN_REF), plain and cache-aware");
-MODULE_AUTHOR("The rundown authors");
-MODULE_LICENSE("GPL");
-MODULE_VERSION("0.1.0");

@@ -63,7 +63,7 @@ skip() {
 }
 
 KREL=$(sed -n 's/.*UTS_RELEASE "\(.*\)".*/\1/p' "$KDIR/include/generated/utsrelease.h")
-VERSION=$(sed -n 's/^MODULE_VERSION("\([^"]*\)");.*/\1/p' "$ROOT/kmod/rundown.c")
+VERSION=$(sed -n 's/^MODULE_VERSION("\([^"]*\)");.*/\1/p' "$ROOT/kmod/main.c")
 MODDIR=$STAGE/lib/modules/$KREL
 KO=$MODDIR/extra/rundown.ko
 SRC=$STAGE/usr/local/src/rundown
@@ -187,7 +187,7 @@ t "vermagic is $KREL" modinfo_field vermagic "$KREL *"
 if [ -n "$VERSION" ]; then
 	t "modinfo version is $VERSION" modinfo_field version "$VERSION"
 else
-	t "modinfo version: MODULE_VERSION(\"x.y.z\") in kmod/rundown.c" false
+	t "modinfo version: MODULE_VERSION(\"x.y.z\") in kmod/main.c" false
 fi
 t "modprobe --show-depends rundown" show_depends
 t "a program builds against the installed uapi header" user_program
@@ -200,7 +200,7 @@ t "make uninstall again is a no-op" $MK uninstall DESTDIR="$STAGE" $LAYOUT
 
 echo "-- DKMS"
 if [ -z "$VERSION" ]; then
-	t "DKMS: MODULE_VERSION(\"x.y.z\") in kmod/rundown.c" false
+	t "DKMS: MODULE_VERSION(\"x.y.z\") in kmod/main.c" false
 else
 	t "make dkms-install DESTDIR stages the DKMS tree" \
 		$MK dkms-install DESTDIR="$TMP/dkms"

@@ -78,18 +78,23 @@ static struct avc_thread {
 	unsigned long violations;	/* dead engine touched: must stay 0 */
 } ____cacheline_aligned_in_smp avc_threads[AVC_MAX_THREADS];
 
+/*
+ * Each I/O thread puts what it got, in the same call: the _owned forms say
+ * so, and lockdep then checks the bracket (a replacement inside it would
+ * wait for ever).
+ */
 static struct av_engine *avc_get(unsigned int *token)
 {
-	return cache_aware ? rundown_ptr_pcpu_get(&avc_ptr_pcpu, token) :
-			     rundown_ptr_get(&avc_ptr, token);
+	return cache_aware ? rundown_ptr_pcpu_get_owned(&avc_ptr_pcpu, token) :
+			     rundown_ptr_get_owned(&avc_ptr, token);
 }
 
 static void avc_put(unsigned int token)
 {
 	if (cache_aware)
-		rundown_ptr_pcpu_put(&avc_ptr_pcpu, token);
+		rundown_ptr_pcpu_put_owned(&avc_ptr_pcpu, token);
 	else
-		rundown_ptr_put(&avc_ptr, token);
+		rundown_ptr_put_owned(&avc_ptr, token);
 }
 
 static struct av_engine *avc_published(void)

@@ -289,9 +289,10 @@ static long rd_timed_wait_fn(struct rd_thread *t)
 }
 
 /*
- * A timed wait, run by another task: waiting on a rundown the waiting task
- * holds is reported by lockdep even with a timeout, so a test that holds
- * references and wants to see a wait time out waits from a helper thread.
+ * A timed wait, run by another task: a task waiting on a rundown it holds
+ * itself is a deadlock (lockdep reports it for owned references, even with
+ * a timeout), so a test that holds references and wants to see a wait time
+ * out waits from a helper thread.
  * Returns the wait's result, or LONG_MIN if the helper did not finish.
  */
 static long rd_wait_other(struct kunit *test, const struct rd_ops *ops,

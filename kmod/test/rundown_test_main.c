@@ -147,6 +147,33 @@ static bool rd_is_active(struct rd *r)
 			 rundown_is_active(&r->ref);
 }
 
+static bool rd_acquire_owned(struct rd *r)
+{
+	return r->pcpu ? rundown_pcpu_acquire_owned(r->p) :
+			 rundown_acquire_owned(&r->ref);
+}
+
+static void rd_release_owned(struct rd *r)
+{
+	if (r->pcpu)
+		rundown_pcpu_release_owned(r->p);
+	else
+		rundown_release_owned(&r->ref);
+}
+
+/*
+ * Whether lockdep counts the current task as holding @r: 1 or 0, or -1
+ * without lockdep (or once a report switched it off).
+ */
+static int rd_lockdep_held(struct rd *r)
+{
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	if (debug_locks)
+		return !!lock_is_held(r->pcpu ? &r->p->dep_map : &r->ref.dep_map);
+#endif
+	return -1;
+}
+
 /* ---- threads ------------------------------------------------------------ */
 
 struct worker {
@@ -464,6 +491,140 @@ static void t_hardirq(struct rd *r)
 	hrtimer_cancel(&c.timer);
 	destroy_hrtimer_on_stack(&c.timer);
 	EXPECT(!rd_acquire(r));
+}
+
+/*
+ * Hand-offs, the correct use that lockdep must never report: this task
+ * acquires, hands the references to an interrupt (an I/O completion) or
+ * to another task, and waits for them while they are still out.
+ */
+struct handoff {
+	struct hrtimer timer;
+	struct rd *r;
+	bool released;		/* written by the releaser before its release */
+	bool in_hardirq;
+};
+
+static enum hrtimer_restart handoff_irq_fn(struct hrtimer *t)
+{
+	struct handoff *h = container_of(t, struct handoff, timer);
+
+	h->in_hardirq = in_hardirq();
+	WRITE_ONCE(h->released, true);
+	rd_release_many(h->r, 2);
+	return HRTIMER_NORESTART;
+}
+
+static void t_handoff_irq_then_wait(struct rd *r)
+{
+	struct handoff h = { .r = r };
+
+	hrtimer_init_on_stack(&h.timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	h.timer.function = handoff_irq_fn;
+	EXPECT(rd_acquire_many(r, 2));
+	EXPECT(rd_lockdep_held(r) != 1);	/* handed off: not ours */
+	hrtimer_start(&h.timer, ms_to_ktime(20), HRTIMER_MODE_REL_HARD);
+	/* The wait starts while the interrupt still holds them. */
+	EXPECT(rd_wait_timeout(r, 10 * HZ) > 0);
+	/* The releaser's write happened before the wait returned. */
+	EXPECT(READ_ONCE(h.released) && h.in_hardirq);
+	hrtimer_cancel(&h.timer);
+	destroy_hrtimer_on_stack(&h.timer);
+}
+
+static int late_releaser_fn(void *data)
+{
+	struct worker *w = data;
+	bool *released = w->arg;
+
+	complete(&w->started);
+	msleep(20);
+	WRITE_ONCE(*released, true);
+	rd_release(w->r);
+	worker_park(w);
+	return 0;
+}
+
+static void t_handoff_task_then_wait(struct rd *r)
+{
+	bool released = false;
+	struct worker *w;
+
+	EXPECT(rd_acquire(r));
+	w = worker_start(late_releaser_fn, r, cpu_nth(1), &released);
+	if (!w) {
+		EXPECT(0);
+		rd_release(r);
+		return;
+	}
+	EXPECT(rd_wait_timeout(r, 10 * HZ) > 0);
+	EXPECT(READ_ONCE(released));
+	worker_stop(w);
+}
+
+/* Owned references in hard IRQ: taken and dropped by the same interrupt. */
+struct owned_irq {
+	struct hrtimer timer;
+	struct rd *r;
+	bool acquired;
+	bool in_hardirq;
+	int held;		/* rd_lockdep_held() inside the interrupt */
+};
+
+static enum hrtimer_restart owned_irq_fn(struct hrtimer *t)
+{
+	struct owned_irq *c = container_of(t, struct owned_irq, timer);
+
+	c->in_hardirq = in_hardirq();
+	c->acquired = rd_acquire_owned(c->r);
+	if (c->acquired) {
+		c->held = rd_lockdep_held(c->r);
+		rd_release_owned(c->r);
+	}
+	return HRTIMER_NORESTART;
+}
+
+/*
+ * The _owned forms: the same counts as the plain ones, nested, mixed with
+ * references that are handed off, in hard IRQ. Lockdep (where the kernel
+ * has it) sees the owned ones held, and never the others.
+ */
+static void t_owned(struct rd *r)
+{
+	struct owned_irq c = { .r = r };
+	int none = rd_lockdep_held(r);	/* -1 without lockdep, else 0 */
+	int held = none < 0 ? -1 : 1;
+	struct worker *w;
+
+	EXPECT(none <= 0);
+	EXPECT(rd_acquire_owned(r));
+	EXPECT(rd_acquire_owned(r));	/* nested: to lockdep a recursive read */
+	EXPECT(rd_lockdep_held(r) == held);
+	EXPECT(rd_acquire(r));		/* handed off below */
+	rd_release_owned(r);
+	EXPECT(rd_lockdep_held(r) == held);
+	rd_release_owned(r);
+	EXPECT(rd_lockdep_held(r) == none);
+	w = worker_start(releaser_fn, r, cpu_nth(1), (void *)1UL);
+	EXPECT(w && wait_for_completion_timeout(&w->done, 10 * HZ));
+	worker_stop(w);
+
+	hrtimer_init_on_stack(&c.timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	c.timer.function = owned_irq_fn;
+	hrtimer_start(&c.timer, ns_to_ktime(1000), HRTIMER_MODE_REL_HARD);
+	while (hrtimer_active(&c.timer))
+		usleep_range(100, 200);
+	destroy_hrtimer_on_stack(&c.timer);
+	EXPECT(c.acquired && c.in_hardirq && c.held == held);
+
+	/* Nothing held: the wait returns, and owned acquires fail like the others. */
+	EXPECT(rd_wait_timeout(r, 10 * HZ) > 0);
+	EXPECT(!rd_acquire_owned(r));
+	EXPECT(rd_lockdep_held(r) == none);
+	rd_completed(r);
+	rd_reinit(r);
+	EXPECT(rd_acquire_owned(r));
+	rd_release_owned(r);
 }
 
 /*
@@ -857,6 +1018,9 @@ static const struct test_case cases[] = {
 	{ "stress_reinit_cycles", t_stress_reinit_cycles },
 	{ "acquire_after_fence_fails", t_acquire_after_fence_fails },
 	{ "hotplug", t_hotplug },
+	{ "handoff_irq_then_wait", t_handoff_irq_then_wait },
+	{ "handoff_task_then_wait", t_handoff_task_then_wait },
+	{ "owned", t_owned },
 };
 
 /*
@@ -1140,6 +1304,256 @@ static void m_pcpu_exit_held(struct rd *unused)
 	EXPECT(!p.slots);
 }
 
+/*
+ * Over-release of the plain variant against the operations that race with
+ * it, in the interleavings that once lost a wake-up or undid a legitimate
+ * release. The bad release's subtraction is done by hand (the inline part
+ * of rundown_release_many()), then what races with it, then its slow path.
+ */
+/*
+ * A wait of up to a minute: one woken by the last release returns with
+ * most of it left (the test gives up after 10 s); one whose wake-up was
+ * lost returns only at the timeout, with 1.
+ */
+#define WOKEN(left)	((left) > 50 * HZ)
+
+static int timed_waiter_fn(void *data)
+{
+	struct worker *w = data;
+
+	complete(&w->started);
+	w->ret = rd_wait_timeout(w->r, 60 * HZ);
+	worker_park(w);
+	return 0;
+}
+
+/* Start a waiter and let it reach its sleep on the count. */
+static struct worker *start_sleeping_waiter(struct rd *r)
+{
+	struct worker *w = worker_start(timed_waiter_fn, r, -1, NULL);
+	int i;
+
+	for (i = 0; w && i < 1000; i++) {
+		if (atomic_long_read(&r->ref.count) & RUNDOWN_DYING)
+			break;
+		usleep_range(100, 200);
+	}
+	/* Started run-down and sleeps: it cannot return before the undo. */
+	EXPECT(w && !wait_for_completion_timeout(&w->done, msecs_to_jiffies(20)));
+	return w;
+}
+
+static void m_over_release_vs_wait(struct rd *r)
+{
+	struct rundown_ref *ref = &r->ref;
+	struct worker *w;
+	long count;
+
+	/* 1: nothing held; a wait starts before the undo, which must wake it. */
+	count = atomic_long_sub_return(RUNDOWN_BIAS, &ref->count);
+	EXPECT(count == -RUNDOWN_BIAS);
+	EXPECT(!rundown_acquire(ref));		/* fails until undone */
+	w = start_sleeping_waiter(r);
+	__rundown_release_slow(ref, count, 1);
+	EXPECT(w && wait_for_completion_timeout(&w->done, 10 * HZ));
+	EXPECT(WOKEN(worker_stop(w)));
+	EXPECT(atomic_long_read(&ref->count) == RUNDOWN_DYING);
+	rundown_reinit(ref);
+
+	/*
+	 * 2: one held; two released; a wait starts, then the holder releases
+	 * its one (legitimately: it must not be undone), then the undo.
+	 */
+	EXPECT(rundown_acquire(ref));
+	count = atomic_long_sub_return(2 * RUNDOWN_BIAS, &ref->count);
+	EXPECT(count == -RUNDOWN_BIAS);
+	w = start_sleeping_waiter(r);
+	rundown_release(ref);
+	EXPECT(w && !completion_done(&w->done));
+	__rundown_release_slow(ref, count, 2);
+	EXPECT(w && wait_for_completion_timeout(&w->done, 10 * HZ));
+	EXPECT(WOKEN(worker_stop(w)));
+	EXPECT(atomic_long_read(&ref->count) == RUNDOWN_DYING);
+	rundown_reinit(ref);
+
+	/* 3: the holder releases before the wait starts; the undo wakes it. */
+	EXPECT(rundown_acquire_many(ref, 3));
+	count = atomic_long_sub_return(4 * RUNDOWN_BIAS, &ref->count);
+	rundown_release_many(ref, 3);
+	w = start_sleeping_waiter(r);
+	__rundown_release_slow(ref, count, 4);
+	EXPECT(w && wait_for_completion_timeout(&w->done, 10 * HZ));
+	EXPECT(WOKEN(worker_stop(w)));
+	EXPECT(atomic_long_read(&ref->count) == RUNDOWN_DYING);
+	rundown_reinit(ref);
+
+	/* Live and exact again. */
+	EXPECT(rundown_acquire(ref));
+	rundown_release(ref);
+	EXPECT(atomic_long_read(&ref->count) == 0);
+}
+
+/*
+ * Two over-releases at once: the second finds the count negative and
+ * leaves it to the first's undo, which finds it still negative. Both are
+ * reported; acquires fail and waits time out, never return early.
+ */
+static void m_over_release_twice(struct rd *r)
+{
+	struct rundown_ref *ref = &r->ref;
+	long count;
+
+	count = atomic_long_sub_return(RUNDOWN_BIAS, &ref->count);
+	rundown_release(ref);
+	__rundown_release_slow(ref, count, 1);
+	EXPECT(atomic_long_read(&ref->count) == -RUNDOWN_BIAS);
+	EXPECT(!rundown_acquire(ref));
+	EXPECT(rundown_wait_timeout(ref, 1) == 0);
+	atomic_long_set(&ref->count, RUNDOWN_DYING);	/* repair */
+}
+
+/*
+ * The same race, free-running: a holder releases its references one by
+ * one, another task releases one more than all of them at once, and a
+ * third waits, all started together on different CPUs, many rounds. Every
+ * wait must return, and the count must end exact, whichever lands where.
+ * (The code before the atomic undo failed this within a few rounds.)
+ */
+#define ORR_HELD	32
+/* Rounds to run at least: stress_ms, and up to ten times that, to get them. */
+#define ORR_MIN_ROUNDS	100
+
+struct orr {
+	struct rundown_ref *ref;
+	unsigned int round;	/* written by the test: start this round */
+	atomic_t done;		/* threads finished with the current round */
+	unsigned int stalls;	/* waits that timed out */
+};
+
+/* One thread of the race and its role in every round. */
+struct orr_thread {
+	struct orr *o;
+	enum { ORR_HOLDER, ORR_BAD_RELEASE, ORR_WAITER } role;
+};
+
+/* Wait for the next round, or false when told to stop. */
+static bool orr_next(struct orr *o, unsigned int *seen)
+{
+	unsigned int spins = 0;
+
+	/* Pairs with the release store of the round in m_over_release_race(). */
+	while (smp_load_acquire(&o->round) == *seen) {
+		if (kthread_should_stop())
+			return false;
+		if (++spins & 1023)
+			cpu_relax();
+		else
+			cond_resched();
+	}
+	(*seen)++;
+	return true;
+}
+
+static int orr_fn(void *data)
+{
+	struct worker *w = data;
+	struct orr_thread *t = w->arg;
+	struct orr *o = t->o;
+	unsigned int seen = 0;
+	int i;
+
+	complete(&w->started);
+	while (orr_next(o, &seen)) {
+		switch (t->role) {
+		case ORR_HOLDER:
+			for (i = 0; i < ORR_HELD; i++)
+				rundown_release(o->ref);
+			break;
+		case ORR_BAD_RELEASE:
+			rundown_release_many(o->ref, ORR_HELD + 1);
+			break;
+		case ORR_WAITER:
+			if (!WOKEN(rundown_wait_timeout(o->ref, 60 * HZ)))
+				o->stalls++;
+			break;
+		}
+		/*
+		 * This round's work before @done; pairs with the acquire read
+		 * of @done in m_over_release_race().
+		 */
+		smp_mb__before_atomic();
+		atomic_inc(&o->done);
+	}
+	return 0;
+}
+
+static void m_over_release_race(struct rd *r)
+{
+	struct orr o = { .ref = &r->ref, .done = ATOMIC_INIT(0) };
+	unsigned long duration = msecs_to_jiffies(stress_ms);
+	unsigned long end = jiffies + duration;
+	struct orr_thread t[] = {
+		{ &o, ORR_HOLDER }, { &o, ORR_BAD_RELEASE }, { &o, ORR_WAITER },
+	};
+	struct worker *w[ARRAY_SIZE(t)];
+	unsigned int rounds = 0, bad = 0;
+	int i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		w[i] = worker_start(orr_fn, r, cpu_nth(i + 1), &t[i]);
+		n += !!w[i];
+	}
+	EXPECT(n == ARRAY_SIZE(t));
+	while (n == ARRAY_SIZE(t)) {
+		EXPECT(rundown_acquire_many(o.ref, ORR_HELD));
+		atomic_set(&o.done, 0);
+		/* The references and @done before the round; pairs with orr_next(). */
+		smp_store_release(&o.round, o.round + 1);
+		while (atomic_read_acquire(&o.done) < n)
+			usleep_range(10, 20);
+		rounds++;
+		if (atomic_long_read(&o.ref->count) != RUNDOWN_DYING) {
+			pr_err("    round %u: count %ld\n", rounds,
+			       atomic_long_read(&o.ref->count));
+			atomic_long_set(&o.ref->count, RUNDOWN_DYING);
+			bad++;
+		}
+		rundown_reinit(o.ref);
+		if (bad || o.stalls || time_after(jiffies, end + 9 * duration) ||
+		    (rounds >= ORR_MIN_ROUNDS && time_after(jiffies, end)))
+			break;
+	}
+	for (i = 0; i < ARRAY_SIZE(t); i++)
+		if (w[i])
+			worker_stop(w[i]);
+	pr_info("    %u rounds, %u with a wrong count, %u waits stalled\n",
+		rounds, bad, o.stalls);
+	EXPECT(rounds > 0 && !bad && !o.stalls);
+	EXPECT(rundown_wait_timeout(o.ref, 1) > 0);
+}
+
+/*
+ * Last, as lockdep switches itself off after its first report: waiting
+ * while holding an owned reference is reported ("possible recursive
+ * locking"); the timed wait times out, and nothing else goes wrong.
+ */
+static void m_wait_holding_owned(struct rd *r)
+{
+	if (IS_ENABLED(CONFIG_PROVE_LOCKING))
+		pr_info("# lockdep: expect possible recursive locking in %s\n",
+			__func__);
+	EXPECT(rd_acquire_owned(r));
+	EXPECT(rd_wait_timeout(r, 1) == 0);
+	rd_release_owned(r);
+	EXPECT(rd_wait_timeout(r, 1) > 0);
+}
+
+static const struct test_case plain_misuse_cases[] = {
+	{ "misuse_over_release_vs_wait", m_over_release_vs_wait },
+	{ "misuse_over_release_twice", m_over_release_twice },
+	{ "misuse_over_release_race", m_over_release_race },
+};
+
 static const struct test_case misuse_cases[] = {
 	{ "misuse_release_unheld", m_release_unheld },
 	{ "misuse_reinit_completed", m_reinit_misuse },
@@ -1153,12 +1567,17 @@ static int __init rundown_test_init(void)
 
 	pr_info("KTAP version 1\n");
 	if (misuse) {
-		pr_info("1..%zu\n", 2 * ARRAY_SIZE(misuse_cases) + 1);
-		run_case("misuse_pcpu_exit_held", m_pcpu_exit_held, false);
+		pr_info("1..%zu\n", 2 * ARRAY_SIZE(misuse_cases) +
+			ARRAY_SIZE(plain_misuse_cases) + 2);
+		run_case("misuse_pcpu_exit_held", m_pcpu_exit_held, RD_PLAIN);
 		for (i = 0; i < ARRAY_SIZE(misuse_cases); i++) {
-			run_case(misuse_cases[i].name, misuse_cases[i].fn, false);
-			run_case(misuse_cases[i].name, misuse_cases[i].fn, true);
+			run_case(misuse_cases[i].name, misuse_cases[i].fn, RD_PLAIN);
+			run_case(misuse_cases[i].name, misuse_cases[i].fn, RD_PCPU);
 		}
+		for (i = 0; i < ARRAY_SIZE(plain_misuse_cases); i++)
+			run_case(plain_misuse_cases[i].name,
+				 plain_misuse_cases[i].fn, RD_PLAIN);
+		run_case("misuse_wait_holding_owned", m_wait_holding_owned, RD_PLAIN);
 	} else {
 		pr_info("1..%zu\n", 3 * ARRAY_SIZE(cases) + 2 * ARRAY_SIZE(ptr_cases) +
 			ARRAY_SIZE(single_cases));

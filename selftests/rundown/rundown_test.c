@@ -2,22 +2,36 @@
 /*
  * Tests of /dev/rundown (uapi/linux/rundown.h), every case on both object
  * variants. Needs root and rundown.ko loaded; skips (exit 4) otherwise.
+ *
+ * Most cases run as root. Those of access control, the per-user limit and
+ * the fuzz switch to two unprivileged users (UID_A, UID_B) in forked
+ * children with setresuid(); for them main() makes the device node 0666
+ * while the tests run, and puts its mode back afterwards.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/capability.h>
 #include <linux/rundown.h>
 
 #include "kselftest_harness.h"
@@ -37,14 +51,21 @@ static int xioctl(int fd, unsigned long cmd, void *arg)
 	return ioctl(fd, cmd, arg) ? -errno : 0;
 }
 
-static int rd_create(int fd, __u32 variant, __u32 *id)
+static int rd_create_mode(int fd, __u32 variant, __u32 mode, __u32 *id)
 {
-	struct rundown_ioc_create args = { .variant = variant, .id = 0xdeadbeef };
+	struct rundown_ioc_create args = {
+		.variant = variant, .mode = mode, .id = 0xdeadbeef,
+	};
 	int ret = xioctl(fd, RUNDOWN_IOC_CREATE, &args);
 
 	if (!ret)
 		*id = args.id;
 	return ret;
+}
+
+static int rd_create(int fd, __u32 variant, __u32 *id)
+{
+	return rd_create_mode(fd, variant, 0, id);
 }
 
 static int rd_obj(int fd, unsigned long cmd, __u32 id)
@@ -144,6 +165,18 @@ static int get_int(int fd)
 	return v;
 }
 
+/*
+ * In a forked child: die with the parent. A test that the harness kills
+ * for its timeout must not leave children holding files open (rmmod
+ * follows the tests). 0, or -1 if the parent is already gone.
+ */
+static int die_with_parent(void)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() == 1)
+		return -1;
+	return 0;
+}
+
 static void *shared_alloc(size_t size)
 {
 	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
@@ -214,7 +247,10 @@ TEST_F(rd, create_query)
 	EXPECT_EQ(0, q.held_by_file);
 	EXPECT_EQ(0, q.held_total);
 	EXPECT_EQ(1, q.nr_files);
-	EXPECT_EQ(0, q.pad2);
+	/* Root's, with the default mode. */
+	EXPECT_EQ(0, q.uid);
+	EXPECT_EQ(0, q.gid);
+	EXPECT_EQ(RUNDOWN_MODE_DEFAULT, q.mode);
 
 	ASSERT_EQ(0, rd_create(self->fd, variant->variant, &id2));
 	EXPECT_NE(self->id, id2);
@@ -251,7 +287,7 @@ TEST_F(rd, wait_idle_then_acquire_fails)
 	EXPECT_EQ(-ESHUTDOWN, rd_acquire(self->fd, self->id, 1));
 }
 
-TEST_F(rd, complete_reinit_cycles)
+TEST_F_TIMEOUT(rd, complete_reinit_cycles, 120)
 {
 	struct rundown_ioc_query q;
 	int i;
@@ -341,6 +377,9 @@ TEST_F(rd, bad_command)
 		_IOW(magic, 1, struct rundown_ioc_count),
 		_IOR(magic, 1, struct rundown_ioc_obj),
 		_IOWR(magic, 8, __u64),
+		/* CREATE and QUERY as they were before they grew */
+		_IOWR(magic, 0, __u64),
+		_IOWR(magic, 8, __u64[5]),
 		/* another magic number */
 		_IOW(magic + 1, 1, struct rundown_ioc_obj),
 		0,
@@ -362,6 +401,29 @@ TEST_F(rd, bad_variant)
 	EXPECT_EQ(-EINVAL, rd_create(self->fd, 2, &id));
 	EXPECT_EQ(-EINVAL, rd_create(self->fd, 0xffffffff, &id));
 	EXPECT_EQ(-EINVAL, rd_create(self->fd, variant->variant | 0x100, &id));
+}
+
+TEST_F(rd, bad_mode_and_create_padding)
+{
+	struct rundown_ioc_create c = { .variant = variant->variant, .pad = 1 };
+	struct rundown_ioc_query q;
+	__u32 id = 0;
+
+	EXPECT_EQ(-EINVAL, rd_create_mode(self->fd, variant->variant, 01000, &id));
+	EXPECT_EQ(-EINVAL, rd_create_mode(self->fd, variant->variant, 04600, &id));
+	EXPECT_EQ(-EINVAL, rd_create_mode(self->fd, variant->variant, 0xffffffff, &id));
+	EXPECT_EQ(-EINVAL, xioctl(self->fd, RUNDOWN_IOC_CREATE, &c));
+	c.pad = 0x80000000;
+	EXPECT_EQ(-EINVAL, xioctl(self->fd, RUNDOWN_IOC_CREATE, &c));
+	/* None of them created anything; every mode within 0777 works. */
+	ASSERT_EQ(0, rd_query(self->fd, self->id, &q));
+	EXPECT_EQ(1, q.nr_files);
+	ASSERT_EQ(0, rd_create_mode(self->fd, variant->variant, 0777, &id));
+	ASSERT_EQ(0, rd_query(self->fd, id, &q));
+	EXPECT_EQ(0777, q.mode);
+	ASSERT_EQ(0, rd_create_mode(self->fd, variant->variant, 0400, &id));
+	ASSERT_EQ(0, rd_query(self->fd, id, &q));
+	EXPECT_EQ(0400, q.mode);
 }
 
 TEST_F(rd, bad_wait_args)
@@ -532,7 +594,7 @@ TEST_F(rd, bad_pointers)
 	EXPECT_EQ(0, rd_state(self->fd, self->id));
 }
 
-TEST_F(rd, too_many_objects_per_file)
+TEST_F_TIMEOUT(rd, too_many_objects_per_file, 120)
 {
 	struct rundown_ioc_query q;
 	__u32 id, other;
@@ -895,6 +957,750 @@ TEST_F(rd, concurrent_waiters_and_reinit)
 	close(fd2);
 }
 
+/* ---- users: SysV-IPC-style access, the per-user limit, memory cgroups --- */
+
+/* Two unprivileged users with a group each; main() made the node 0666. */
+#define UID_A		61001
+#define UID_B		61002
+#define GID_A		62001
+#define GID_B		62002
+
+/* Who a forked child becomes: real, effective and saved ids alike. */
+struct who {
+	uid_t uid;
+	gid_t gid;
+	int ngroups;
+	gid_t groups[2];	/* supplementary groups */
+	__u32 caps;		/* capabilities kept, effective and permitted */
+};
+
+static const struct who user_a = { UID_A, GID_A };
+static const struct who user_b = { UID_B, GID_B };
+static const struct who user_b_in_group_a = { UID_B, GID_B, 1, { GID_A } };
+static const struct who user_b_egid_a = { UID_B, GID_A };
+static const struct who user_b_ipc_owner = {
+	UID_B, GID_B, .caps = 1U << CAP_IPC_OWNER,
+};
+static const struct who user_b_dac_override = {
+	UID_B, GID_B, .caps = 1U << CAP_DAC_OVERRIDE | 1U << CAP_SYS_ADMIN,
+};
+
+/*
+ * In a forked child of root: become @w for good, and die with the parent
+ * (a test the harness kills must not leave files open: rmmod follows).
+ * 0 or -errno.
+ */
+static int become(const struct who *w)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = {
+		{ .effective = w->caps, .permitted = w->caps },
+	};
+
+	if (setgroups(w->ngroups, w->groups) || setresgid(w->gid, w->gid, w->gid))
+		return -errno;
+	if (w->caps && prctl(PR_SET_KEEPCAPS, 1))
+		return -errno;
+	if (setresuid(w->uid, w->uid, w->uid))
+		return -errno;
+	/* Only @caps left (none at all without KEEPCAPS), whatever root had. */
+	if (syscall(SYS_capset, &hdr, data))
+		return -errno;
+	/* After the id changes, which clear the parent-death signal. */
+	if (die_with_parent())
+		return -ESRCH;
+	return geteuid() == w->uid && getegid() == w->gid ? 0 : -EPERM;
+}
+
+/*
+ * Run @fn(@arg) in a child that became @w and return what it returned
+ * (0..252: by convention 0 or a positive errno), 255 if the child could
+ * not become @w, 253/254 if it could not be run.
+ */
+static int as_user(const struct who *w, int (*fn)(const void *), const void *arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return 254;
+	if (!pid)
+		_exit(become(w) ? 255 : fn(arg));
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return 253;
+	return WEXITSTATUS(status);
+}
+
+/* A child that became someone, did something and keeps it until stopped. */
+struct keeper {
+	pid_t pid;
+	int ctl;	/* closing it ends the child */
+};
+
+/* Start it: @fn's result (as for as_user()) once it has run. */
+static int keeper_start(struct keeper *k, const struct who *w,
+			int (*fn)(const void *), const void *arg)
+{
+	int ready[2], ctl[2], ret;
+	char c;
+
+	if (pipe(ready) || pipe(ctl))
+		return 254;
+	k->pid = fork();
+	if (k->pid < 0)
+		return 254;
+	if (!k->pid) {
+		close(ready[0]);
+		close(ctl[1]);
+		put_int(ready[1], become(w) ? 255 : fn(arg));
+		/* Keep the files open until the parent closes its end. */
+		if (read(ctl[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(ctl[0]);
+	k->ctl = ctl[1];
+	ret = get_int(ready[0]);
+	close(ready[0]);
+	return ret < 0 ? 253 : ret;
+}
+
+static void keeper_stop(struct keeper *k)
+{
+	close(k->ctl);
+	waitpid(k->pid, NULL, 0);
+}
+
+/* What the children work on, in memory shared with the test. */
+struct objs {
+	__u32 variant;
+	int n;			/* objects to create (make_objs) */
+	__u32 modes[8];		/* their modes */
+	__u32 ids[8];		/* their ids */
+	int created;		/* fill_quota: objects created */
+	int files;		/* fill_quota: files opened */
+	__u32 id;		/* open_obj, use_attached: the object */
+	int fd;			/* use_attached: a file attached to it */
+};
+
+/* Create @o->n objects with @o->modes in one file. */
+static int make_objs(const void *arg)
+{
+	struct objs *o = (struct objs *)arg;
+	int i, ret, fd = dev_open();
+
+	if (fd < 0)
+		return 252;
+	for (i = 0; i < o->n; i++) {
+		ret = rd_create_mode(fd, o->variant, o->modes[i], &o->ids[i]);
+		if (ret)
+			return -ret;
+	}
+	return 0;
+}
+
+/* Attach @o->id and use it: 0, or the first errno. */
+static int open_obj(const void *arg)
+{
+	const struct objs *o = arg;
+	struct rundown_ioc_query q;
+	int ret, fd = dev_open();
+
+	if (fd < 0)
+		return 252;
+	ret = rd_openid(fd, o->id);
+	if (!ret)
+		ret = rd_acquire(fd, o->id, 1);
+	if (!ret)
+		ret = rd_release(fd, o->id, 1);
+	if (!ret)
+		ret = rd_query(fd, o->id, &q);
+	if (!ret && q.nr_files < 2)
+		ret = -EBADE;
+	return -ret;
+}
+
+/* Create objects until refused, opening files as they fill up. */
+static int fill_quota(const void *arg)
+{
+	struct objs *o = (struct objs *)arg;
+	int fd = -1, in_file = 0, ret;
+	__u32 id;
+
+	for (;;) {
+		if (fd < 0 || in_file == RUNDOWN_MAX_OBJECTS_PER_FILE) {
+			fd = dev_open();
+			if (fd < 0)
+				return 252;
+			o->files++;
+			in_file = 0;
+		}
+		ret = rd_create(fd, o->variant, &id);
+		if (ret)
+			return -ret;
+		o->created++;
+		in_file++;
+	}
+}
+
+/* One object more: 0 or the errno. */
+static int create_one(const void *arg)
+{
+	const struct objs *o = arg;
+	int fd = dev_open();
+	__u32 id;
+
+	if (fd < 0)
+		return 252;
+	return -rd_create(fd, o->variant, &id);
+}
+
+static struct objs *objs_alloc(__u32 variant)
+{
+	struct objs *o = shared_alloc(sizeof(*o));
+
+	if (o)
+		o->variant = variant;
+	return o;
+}
+
+TEST_F(rd, access_owner_group_other)
+{
+	struct objs *o = objs_alloc(variant->variant);
+	struct rundown_ioc_query q;
+	struct keeper k;
+	int i;
+
+	ASSERT_NE(NULL, o);
+	o->n = 5;
+	o->modes[0] = 0;	/* 0600 */
+	o->modes[1] = 0660;
+	o->modes[2] = 0666;
+	o->modes[3] = 0640;	/* the group may read only: not enough */
+	o->modes[4] = 0006;	/* others only: not even the owner */
+	ASSERT_EQ(0, keeper_start(&k, &user_a, make_objs, o));
+
+	/* QUERY (as root, who may attach to anything) shows the owner. */
+	for (i = 0; i < o->n; i++) {
+		ASSERT_EQ(0, rd_openid(self->fd, o->ids[i])) TH_LOG("object %d", i);
+		ASSERT_EQ(0, rd_query(self->fd, o->ids[i], &q));
+		EXPECT_EQ(UID_A, q.uid);
+		EXPECT_EQ(GID_A, q.gid);
+		EXPECT_EQ(o->modes[i] ?: RUNDOWN_MODE_DEFAULT, q.mode);
+	}
+
+	/* 0600: the owner only (another file of the same uid included). */
+	o->id = o->ids[0];
+	EXPECT_EQ(0, as_user(&user_a, open_obj, o));
+	EXPECT_EQ(EACCES, as_user(&user_b, open_obj, o));
+	EXPECT_EQ(EACCES, as_user(&user_b_in_group_a, open_obj, o));
+	/* 0660: members of the group, by supplementary group or egid. */
+	o->id = o->ids[1];
+	EXPECT_EQ(EACCES, as_user(&user_b, open_obj, o));
+	EXPECT_EQ(0, as_user(&user_b_in_group_a, open_obj, o));
+	EXPECT_EQ(0, as_user(&user_b_egid_a, open_obj, o));
+	/* 0666: anyone. */
+	o->id = o->ids[2];
+	EXPECT_EQ(0, as_user(&user_b, open_obj, o));
+	EXPECT_EQ(0, as_user(&user_a, open_obj, o));
+	/* 0640: read without write is no access. */
+	o->id = o->ids[3];
+	EXPECT_EQ(EACCES, as_user(&user_b_in_group_a, open_obj, o));
+	/* 0006: the owner's class decides, as for SysV IPC. */
+	o->id = o->ids[4];
+	EXPECT_EQ(EACCES, as_user(&user_a, open_obj, o));
+	EXPECT_EQ(0, as_user(&user_b, open_obj, o));
+
+	/* A refused OPEN attached nothing. */
+	ASSERT_EQ(0, rd_query(self->fd, o->ids[0], &q));
+	EXPECT_EQ(2, q.nr_files);	/* A's keeper and root; A's open_obj is gone */
+	keeper_stop(&k);
+	munmap(o, sizeof(*o));
+}
+
+/* One 0600 object of user A's, kept by @k: @o->id is it. NULL on failure. */
+static struct objs *a_keeps_one(struct keeper *k, __u32 variant)
+{
+	struct objs *o = objs_alloc(variant);
+
+	if (!o)
+		return NULL;
+	o->n = 1;
+	if (keeper_start(k, &user_a, make_objs, o)) {
+		munmap(o, sizeof(*o));
+		return NULL;
+	}
+	o->id = o->ids[0];
+	return o;
+}
+
+TEST_F(rd, access_cap_ipc_owner_overrides)
+{
+	struct keeper k;
+	struct objs *o = a_keeps_one(&k, variant->variant);
+
+	ASSERT_NE(NULL, o);
+	/* CAP_IPC_OWNER alone opens a 0600 object of someone else... */
+	EXPECT_EQ(0, as_user(&user_b_ipc_owner, open_obj, o));
+	/* ...and nothing else does: not CAP_DAC_OVERRIDE, not CAP_SYS_ADMIN. */
+	EXPECT_EQ(EACCES, as_user(&user_b_dac_override, open_obj, o));
+	EXPECT_EQ(0, rd_openid(self->fd, o->id));	/* root */
+	keeper_stop(&k);
+	munmap(o, sizeof(*o));
+}
+
+/* Use @o->id through the inherited file @o->fd: 0, or the first errno. */
+static int use_attached(const void *arg)
+{
+	const struct objs *o = arg;
+	struct rundown_ioc_query q;
+	int ret;
+
+	ret = rd_acquire(o->fd, o->id, 2);
+	if (!ret)
+		ret = rd_release(o->fd, o->id, 2);
+	if (!ret)
+		ret = rd_query(o->fd, o->id, &q);
+	if (!ret)
+		ret = rd_wait(o->fd, o->id);
+	if (!ret)
+		ret = rd_complete(o->fd, o->id);
+	if (!ret)
+		ret = rd_reinit(o->fd, o->id);
+	return -ret;
+}
+
+TEST_F(rd, access_checked_at_open_only)
+{
+	/*
+	 * A file attached to an object may do everything with it, whoever
+	 * uses the file: here root's, inherited by a child that became B.
+	 */
+	struct keeper k;
+	struct objs *o = a_keeps_one(&k, variant->variant);
+
+	ASSERT_NE(NULL, o);
+	o->fd = self->fd;
+	ASSERT_EQ(0, rd_openid(self->fd, o->id));
+	EXPECT_EQ(EACCES, as_user(&user_b, open_obj, o));
+	EXPECT_EQ(0, as_user(&user_b, use_attached, o));
+	EXPECT_EQ(0, rd_state(self->fd, o->id));	/* B reinitialised it */
+	/* Unknown ids stay -ENOENT for everyone: -EACCES only for real ones. */
+	o->id = 0;
+	EXPECT_EQ(ENOENT, as_user(&user_b, open_obj, o));
+	keeper_stop(&k);
+	munmap(o, sizeof(*o));
+}
+
+/*
+ * The per-user limit counts objects of either variant alike: these tests
+ * (fixture "users", no variants) run once, on plain objects; thousands of
+ * cache-aware ones take minutes to create and free on the debug lane's
+ * kernel. So does the fuzz.
+ */
+FIXTURE(users) {
+	int unused;
+};
+
+FIXTURE_SETUP(users)
+{
+}
+
+FIXTURE_TEARDOWN(users)
+{
+}
+
+TEST_F_TIMEOUT(users, per_user_limit, 120)
+{
+	struct objs *a = objs_alloc(RUNDOWN_VARIANT_PLAIN);
+	struct objs *b = objs_alloc(RUNDOWN_VARIANT_PLAIN);
+	struct keeper ka, kb;
+
+	ASSERT_NE(NULL, a);
+	ASSERT_NE(NULL, b);
+	/* A fills its quota, across files. */
+	ASSERT_EQ(EDQUOT, keeper_start(&ka, &user_a, fill_quota, a));
+	EXPECT_EQ(RUNDOWN_MAX_OBJECTS_PER_USER, a->created);
+	EXPECT_LT(RUNDOWN_MAX_OBJECTS_PER_USER / RUNDOWN_MAX_OBJECTS_PER_FILE, a->files);
+	/* Another process of A's is refused too; B and root still create. */
+	EXPECT_EQ(EDQUOT, as_user(&user_a, create_one, a));
+	EXPECT_EQ(0, as_user(&user_b, create_one, b));
+	EXPECT_EQ(0, create_one(b));
+	/* So does B up to its own quota, while A's is full. */
+	ASSERT_EQ(EDQUOT, keeper_start(&kb, &user_b, fill_quota, b));
+	EXPECT_EQ(RUNDOWN_MAX_OBJECTS_PER_USER, b->created);
+	keeper_stop(&kb);
+	/* Freed objects give the quota back. */
+	keeper_stop(&ka);
+	EXPECT_EQ(0, as_user(&user_a, create_one, a));
+	munmap(a, sizeof(*a));
+	munmap(b, sizeof(*b));
+}
+
+TEST_F_TIMEOUT(users, per_user_limit_counts_until_freed, 120)
+{
+	/* An object kept alive by another user's file still counts for its creator. */
+	struct objs *o = objs_alloc(RUNDOWN_VARIANT_PLAIN);
+	struct objs *f = objs_alloc(RUNDOWN_VARIANT_PLAIN);
+	int fd = dev_open();
+	struct keeper k;
+
+	ASSERT_LE(0, fd);
+	ASSERT_NE(NULL, o);
+	ASSERT_NE(NULL, f);
+	o->n = 1;
+	o->modes[0] = 0666;
+	EXPECT_EQ(0, as_user(&user_a, make_objs, o));	/* gone with the child */
+	EXPECT_EQ(-ENOENT, rd_openid(fd, o->ids[0]));
+	ASSERT_EQ(0, keeper_start(&k, &user_a, make_objs, o));
+	ASSERT_EQ(0, rd_openid(fd, o->ids[0]));
+	keeper_stop(&k);	/* A let go; root's file keeps it */
+	EXPECT_EQ(EDQUOT, as_user(&user_a, fill_quota, f));
+	EXPECT_EQ(RUNDOWN_MAX_OBJECTS_PER_USER - 1, f->created);
+	ASSERT_EQ(0, rd_close(fd, o->ids[0]));	/* freed now */
+	EXPECT_EQ(0, as_user(&user_a, create_one, f));
+	close(fd);
+	munmap(o, sizeof(*o));
+	munmap(f, sizeof(*f));
+}
+
+/* Write @val to the cgroup file @dir/@name: 0 or -errno. */
+static int cg_write(const char *dir, const char *name, const char *val)
+{
+	char path[PATH_MAX];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Read @dir/@name into @buf: its length or -errno. */
+static int cg_read(const char *dir, const char *name, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	return n;
+}
+
+static long long cg_current(const char *dir)
+{
+	char buf[64];
+
+	return cg_read(dir, "memory.current", buf, sizeof(buf)) > 0 ?
+	       atoll(buf) : -1;
+}
+
+#define CG_OBJECTS	4000	/* below the per-user limit */
+
+/*
+ * In a child: create CG_OBJECTS cache-aware objects in cgroup @dir and
+ * report, in KiB, how much its memory.current grew. Pinned to one CPU, and
+ * in cgroup @other for both readings, after a charged allocation there:
+ * the CPU's charge stock then belongs to @other, so that @dir's readings
+ * are what its objects hold, not up to 64 pages more or less.
+ */
+static int cg_child(const char *dir, const char *other, int out)
+{
+	long long before, after;
+	cpu_set_t cpus;
+	int i, fd = -1;
+	char pid[32];
+	__u32 id;
+
+	CPU_ZERO(&cpus);
+	CPU_SET(sched_getcpu(), &cpus);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (sched_setaffinity(0, sizeof(cpus), &cpus) ||
+	    cg_write(other, "cgroup.procs", pid) || dev_open() < 0)
+		return 1;
+	before = cg_current(dir);
+	if (cg_write(dir, "cgroup.procs", pid))
+		return 1;
+	for (i = 0; i < CG_OBJECTS; i++) {
+		if (i % RUNDOWN_MAX_OBJECTS_PER_FILE == 0)
+			fd = dev_open();
+		if (fd < 0 || rd_create(fd, RUNDOWN_VARIANT_PCPU, &id))
+			return 2;
+	}
+	if (cg_write(other, "cgroup.procs", pid) || dev_open() < 0)
+		return 3;
+	after = cg_current(dir);
+	if (before < 0 || after < 0)
+		return 4;
+	put_int(out, (int)((after - before) / 1024));
+	return 0;
+}
+
+TEST(objects_charged_to_memory_cgroup)
+{
+	char root[] = "/tmp/rundown-cgroup-XXXXXX", buf[256];
+	char dir[PATH_MAX], other[PATH_MAX + 8];
+	int p[2], status, grew;
+	pid_t pid;
+
+	ASSERT_NE(NULL, mkdtemp(root));
+	if (mount("none", root, "cgroup2", 0, NULL)) {
+		rmdir(root);
+		SKIP(return, "no cgroup2: %s", strerror(errno));
+	}
+	snprintf(dir, sizeof(dir), "%s/rundown-kselftest-%d", root, getpid());
+	snprintf(other, sizeof(other), "%s-other", dir);
+	if (cg_read(root, "cgroup.controllers", buf, sizeof(buf)) < 0 ||
+	    !strstr(buf, "memory") ||
+	    cg_write(root, "cgroup.subtree_control", "+memory") ||
+	    mkdir(dir, 0755) || mkdir(other, 0755)) {
+		rmdir(dir);
+		umount(root);
+		rmdir(root);
+		SKIP(return, "no memory controller");
+	}
+	ASSERT_EQ(0, pipe(p));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(die_with_parent() ? 5 : cg_child(dir, other, p[1]));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("child status %#x", status);
+	grew = get_int(p[0]);
+	TH_LOG("%d objects: memory.current grew by %d KiB", CG_OBJECTS, grew);
+	/*
+	 * Each object is a kmalloc()ed struct of more than 64 bytes, an
+	 * attachment and its per-CPU counters (about 200 bytes in all, with
+	 * 4 CPUs); uncharged, only the id tables' nodes would count (a few
+	 * KiB in all: 4 when measured).
+	 */
+	EXPECT_LT(CG_OBJECTS * 64 / 1024, grew);
+	rmdir(dir);
+	rmdir(other);
+	umount(root);
+	rmdir(root);
+}
+
+/*
+ * Fuzz: processes of both users and of root throw random ioctls at the
+ * device (the known commands with random arguments, unknown ones with
+ * random sizes), and share the ids they create; some of them are killed
+ * midway, in waits or not. Afterwards the kernel must be intact: every
+ * object they made is gone (each user can create its whole quota again)
+ * and the device works. BENCH is left out (it is CAP_SYS_ADMIN and long).
+ */
+#define FUZZ_PROCS	2	/* per identity */
+#define FUZZ_THREADS	2
+#define FUZZ_SECONDS	2
+#define FUZZ_IDS	64
+
+struct fuzz {
+	atomic_uint ids[FUZZ_IDS];	/* ids created, shared by everyone */
+	atomic_long calls;
+	atomic_int stop;
+};
+
+struct fuzz_thread {
+	struct fuzz *z;
+	int fd[2];
+	unsigned long long rng;
+	pthread_t thread;
+};
+
+static unsigned int fuzz_rand(struct fuzz_thread *t)
+{
+	/* xorshift64* */
+	t->rng ^= t->rng >> 12;
+	t->rng ^= t->rng << 25;
+	t->rng ^= t->rng >> 27;
+	return (unsigned int)((t->rng * 2685821657736338717ULL) >> 32);
+}
+
+static __u32 fuzz_id(struct fuzz_thread *t)
+{
+	unsigned int r = fuzz_rand(t);
+
+	if (r % 8 == 0)
+		return r >> 8;	/* anything */
+	return atomic_load(&t->z->ids[(r >> 3) % FUZZ_IDS]);
+}
+
+static void fuzz_one(struct fuzz_thread *t)
+{
+	union {
+		struct rundown_ioc_create c;
+		struct rundown_ioc_obj o;
+		struct rundown_ioc_count n;
+		struct rundown_ioc_wait w;
+		struct rundown_ioc_query q;
+		unsigned char raw[256];
+	} u;
+	unsigned int r = fuzz_rand(t), op = r % 12;
+	int fd = t->fd[(r >> 4) & 1];
+	unsigned int i, size;
+	unsigned long cmd;
+
+	memset(&u, 0, sizeof(u));
+	switch (op) {
+	case 0:
+		u.c.variant = fuzz_rand(t) % 3;		/* 2: invalid */
+		u.c.mode = fuzz_rand(t) % 8 ? 0666 : fuzz_rand(t) & 07777;
+		u.c.pad = !(fuzz_rand(t) % 16);
+		if (!xioctl(fd, RUNDOWN_IOC_CREATE, &u.c))
+			atomic_store(&t->z->ids[fuzz_rand(t) % FUZZ_IDS], u.c.id);
+		break;
+	case 1: case 2: case 3: case 4: case 5:
+		u.o.id = fuzz_id(t);
+		u.o.pad = !(fuzz_rand(t) % 32);
+		cmd = (const unsigned long[]){ RUNDOWN_IOC_OPEN, RUNDOWN_IOC_CLOSE,
+			RUNDOWN_IOC_COMPLETE, RUNDOWN_IOC_REINIT, RUNDOWN_IOC_OPEN }[op - 1];
+		xioctl(fd, cmd, &u.o);
+		break;
+	case 6: case 7:
+		u.n.id = fuzz_id(t);
+		u.n.count = fuzz_rand(t) % 16 ? 1 + fuzz_rand(t) % 4 :
+			    (__u64)fuzz_rand(t) << 32 | fuzz_rand(t);
+		xioctl(fd, op == 6 ? RUNDOWN_IOC_ACQUIRE : RUNDOWN_IOC_RELEASE, &u.n);
+		break;
+	case 8:
+		u.w.id = fuzz_id(t);
+		u.w.flags = RUNDOWN_WAIT_TIMEOUT;
+		u.w.timeout_ns = fuzz_rand(t) % 1000000;
+		if (!(fuzz_rand(t) % 64))	/* untimed: ends when killed */
+			u.w.flags = u.w.timeout_ns = 0;
+		else if (!(fuzz_rand(t) % 16))
+			u.w.flags = fuzz_rand(t);
+		xioctl(fd, RUNDOWN_IOC_WAIT, &u.w);
+		break;
+	case 9:
+		u.q.id = fuzz_id(t);
+		xioctl(fd, RUNDOWN_IOC_QUERY, &u.q);
+		break;
+	case 10:	/* any command of ours but BENCH, any size and direction */
+		for (i = 0; i < sizeof(u.raw); i++)
+			u.raw[i] = fuzz_rand(t);
+		size = fuzz_rand(t) % sizeof(u.raw);
+		r = fuzz_rand(t);
+		cmd = _IOC(r & 3, RUNDOWN_IOC_MAGIC, (r >> 2) % 16, size);
+		if (_IOC_NR(cmd) != _IOC_NR(RUNDOWN_IOC_BENCH))
+			xioctl(fd, cmd, &u);
+		break;
+	default:	/* a new file: the old one's references go */
+		close(fd);
+		t->fd[(r >> 4) & 1] = dev_open();
+	}
+	atomic_fetch_add(&t->z->calls, 1);
+}
+
+static void *fuzz_fn(void *arg)
+{
+	struct fuzz_thread *t = arg;
+
+	while (!atomic_load(&t->z->stop))
+		fuzz_one(t);
+	return NULL;
+}
+
+/* One fuzzing process: FUZZ_THREADS threads, two files each. */
+static int fuzz_proc(const void *arg)
+{
+	struct fuzz_thread t[FUZZ_THREADS];
+	int i;
+
+	for (i = 0; i < FUZZ_THREADS; i++) {
+		t[i].z = (struct fuzz *)arg;
+		t[i].fd[0] = dev_open();
+		t[i].fd[1] = dev_open();
+		t[i].rng = (unsigned long long)getpid() << 32 | (i + 1);
+		if (pthread_create(&t[i].thread, NULL, fuzz_fn, &t[i]))
+			return 1;
+	}
+	for (i = 0; i < FUZZ_THREADS; i++)
+		pthread_join(t[i].thread, NULL);
+	return 0;
+}
+
+static pid_t fuzz_start(const struct who *w, struct fuzz *z)
+{
+	pid_t pid = fork();
+
+	if (!pid)
+		_exit((w ? become(w) : die_with_parent()) ? 255 : fuzz_proc(z));
+	return pid;
+}
+
+TEST_F_TIMEOUT(users, fuzz_two_users_and_root, 180)
+{
+	static const struct who *const whos[] = { &user_a, &user_b, NULL };
+	struct fuzz *z = shared_alloc(sizeof(*z));
+	pid_t pids[ARRAY_SIZE(whos) * FUZZ_PROCS];
+	struct objs *o = objs_alloc(RUNDOWN_VARIANT_PLAIN);
+	int i, status, killed = 0, fd = dev_open();
+	__u32 id;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, rd_create(fd, RUNDOWN_VARIANT_PCPU, &id));
+	ASSERT_NE(NULL, z);
+	ASSERT_NE(NULL, o);
+	for (i = 0; i < ARRAY_SIZE(pids); i++) {
+		pids[i] = fuzz_start(whos[i % ARRAY_SIZE(whos)], z);
+		ASSERT_LE(0, pids[i]);
+	}
+	sleep(FUZZ_SECONDS);
+	/*
+	 * Half of them die by SIGKILL wherever they are; the others are
+	 * told to stop, and killed too when an untimed wait keeps them.
+	 */
+	for (i = 0; i < ARRAY_SIZE(pids); i += 2)
+		kill(pids[i], SIGKILL);
+	atomic_store(&z->stop, 1);
+	usleep(200000);
+	for (i = 1; i < ARRAY_SIZE(pids); i += 2)
+		kill(pids[i], SIGKILL);
+	for (i = 0; i < ARRAY_SIZE(pids); i++) {
+		ASSERT_EQ(pids[i], waitpid(pids[i], &status, 0));
+		killed += WIFSIGNALED(status);
+		EXPECT_TRUE(WIFSIGNALED(status) || WEXITSTATUS(status) == 0);
+	}
+	TH_LOG("%ld calls, %d of %zu processes killed",
+	       atomic_load(&z->calls), killed, ARRAY_SIZE(pids));
+	EXPECT_LT(1000, atomic_load(&z->calls));
+
+	/* Nothing of theirs is left: each user's quota is whole again. */
+	EXPECT_EQ(EDQUOT, as_user(&user_a, fill_quota, o));
+	EXPECT_EQ(RUNDOWN_MAX_OBJECTS_PER_USER, o->created);
+	o->created = 0;
+	EXPECT_EQ(EDQUOT, as_user(&user_b, fill_quota, o));
+	EXPECT_EQ(RUNDOWN_MAX_OBJECTS_PER_USER, o->created);
+	o->created = 0;
+	EXPECT_EQ(EDQUOT, fill_quota(o));	/* root, as itself */
+	EXPECT_EQ(RUNDOWN_MAX_OBJECTS_PER_USER - 1, o->created);	/* + @id */
+	/* And the device works. */
+	ASSERT_EQ(0, rd_acquire(fd, id, 2));
+	ASSERT_EQ(0, rd_release(fd, id, 2));
+	EXPECT_EQ(0, rd_wait(fd, id));
+	EXPECT_EQ(0, rd_complete(fd, id));
+	close(fd);
+	munmap(z, sizeof(*z));
+	munmap(o, sizeof(*o));
+}
+
 /* ---- hammering ---------------------------------------------------------- */
 
 #define HAMMER_PROCS	4
@@ -997,7 +1803,7 @@ static void hammer(struct __test_metadata *_metadata, int fd, __u32 id,
 		pids[i] = fork();
 		ASSERT_LE(0, pids[i]);
 		if (pids[i] == 0)
-			_exit(hammer_proc(h, id));
+			_exit(die_with_parent() ? 3 : hammer_proc(h, id));
 	}
 	while (atomic_load(&h->ready) < HAMMER_PROCS * HAMMER_THREADS)
 		usleep(1000);
@@ -1021,10 +1827,16 @@ static void hammer(struct __test_metadata *_metadata, int fd, __u32 id,
 		atomic_store(&h->down, 1);
 		EXPECT_EQ(0, atomic_load(&h->inside));
 		refused_after = atomic_load(&h->refused);
+		/*
+		 * Acquires go on failing after the wait (the violations count
+		 * says none succeeded): see some, however long the wait took
+		 * on a loaded machine, then let the rest of the time run.
+		 */
+		for (i = 0; i < 1000 && atomic_load(&h->refused) <= refused_after; i++)
+			usleep(10000);
+		EXPECT_LT(refused_after, atomic_load(&h->refused));
 		while (now_s() < end)
 			usleep(10000);
-		/* Every acquire after the wait failed. */
-		EXPECT_LT(refused_after, atomic_load(&h->refused));
 		EXPECT_EQ(0, atomic_load(&h->inside));
 	}
 	atomic_store(&h->stop, 1);
@@ -1399,16 +2211,32 @@ TEST_F(rd, bench_needs_cap_sys_admin)
 	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
+static pid_t main_pid;
+static mode_t dev_mode;
+
+/* At exit (the harness exits from test_harness_run()): the node's mode back. */
+static void restore_dev_mode(void)
+{
+	if (getpid() == main_pid && chmod(DEV_PATH, dev_mode))
+		ksft_print_msg("could not restore the mode of %s\n", DEV_PATH);
+}
+
 int main(int argc, char **argv)
 {
+	struct stat st;
 	int fd;
 
 	if (geteuid() != 0)
 		ksft_exit_skip("%s needs root\n", argv[0]);
 	fd = dev_open();
-	if (fd < 0)
+	if (fd < 0 || fstat(fd, &st))
 		ksft_exit_skip("cannot open %s (is rundown.ko loaded?): %s\n",
 			       DEV_PATH, strerror(errno));
 	close(fd);
+	/* The unprivileged users' children open the node themselves. */
+	main_pid = getpid();
+	dev_mode = st.st_mode & 07777;
+	if (atexit(restore_dev_mode) || chmod(DEV_PATH, 0666))
+		ksft_exit_fail_msg("chmod %s: %s\n", DEV_PATH, strerror(errno));
 	return test_harness_run(argc, argv);
 }

@@ -50,13 +50,7 @@ say "kernel $kernel ($(($(date +%s) - t0)) s)"
 
 # 2. The modules, built against it in a copy of the sources: out-of-tree
 # modules build in place (M=), and the tree's objects belong to KDIR.
-# Objects are neither copied nor deleted, so rebuilds are incremental.
-rsync -a --delete \
-	--exclude=/build/ --exclude=/.git/ \
-	--exclude='*.o' --exclude='*.ko' --exclude='*.mod' --exclude='*.mod.c' \
-	--exclude='.*.cmd' --exclude='*.o.d' --exclude=Module.symvers \
-	--exclude=modules.order --exclude=.tmp_versions/ --exclude=.cache.mk \
-	"$ROOT/" "$src/"
+sh "$vm/copy-tree.sh" "$ROOT" "$src"
 if ! grep -q 'rundown_kunit\.o' "$src/Kbuild"; then
 	say "Kbuild has no rundown_kunit.o yet: adding it to the copy"
 	printf '%s\n' 'ifdef CONFIG_KUNIT' \

@@ -10,25 +10,44 @@
  * is freed when the last file attached to it lets it go. A file shared by
  * fork() shares its references.
  *
+ * Access, as for SysV IPC objects (semget(), shmget()): an object belongs
+ * to the effective uid and gid of the task that created it and has a mode,
+ * the permission bits given at CREATE (0 means 0600). OPEN by another file
+ * needs both the read and the write bit of the caller's class: owner (the
+ * caller's effective uid is the object's), group (the object's gid is the
+ * caller's effective gid or one of its supplementary groups) or other;
+ * CAP_IPC_OWNER overrides. Once attached, a file may do everything with the
+ * object. Credentials are those of the calling task at the time of the
+ * ioctl; QUERY reports the owner in the caller's user namespace.
+ *
+ * Each effective uid may have RUNDOWN_MAX_OBJECTS_PER_USER objects alive,
+ * counted from CREATE until the object is freed (whichever files keep it
+ * alive), and their memory is charged to the creator's memory cgroup.
+ *
  * Rules of this ABI: __u32/__u64 fields only, explicit padding that must be
  * zero (-EINVAL otherwise), output fields always fully written, one magic
  * number and sequential command numbers. Unknown commands fail with -ENOTTY.
  *
  * Errors common to the commands:
- *   -EINVAL     non-zero padding or reserved field, bad variant or flags, a
- *               count of 0 or above RUNDOWN_COUNT_MAX, a release of more
- *               than this file holds on the object
+ *   -EINVAL     non-zero padding or reserved field, bad variant, mode or
+ *               flags, a count of 0 or above RUNDOWN_COUNT_MAX, a release
+ *               of more than this file holds on the object
  *   -ENOENT     unknown id, or an object this file is not attached to
  *   -EEXIST     OPEN of an object this file is already attached to
+ *   -EACCES     OPEN of an object whose mode denies the caller read and
+ *               write, without CAP_IPC_OWNER
  *   -EMFILE     RUNDOWN_MAX_OBJECTS_PER_FILE objects attached to this file
+ *   -EDQUOT     CREATE by an effective uid that has
+ *               RUNDOWN_MAX_OBJECTS_PER_USER objects alive
  *   -ENOSPC     RUNDOWN_MAX_OBJECTS objects alive in the system
+ *   -ENOMEM     no memory, or the creator's memory cgroup is at its limit
  *   -EOVERFLOW  the object would hold more than RUNDOWN_COUNT_MAX references
  *   -ESHUTDOWN  ACQUIRE after run-down began
  *   -EBUSY      COMPLETE or REINIT of an object not run down, or with
  *               references held
  *   -EDEADLK    WAIT by a file that holds references on the object
  *   -ETIMEDOUT  WAIT's timeout expired (rounded up to the kernel's tick)
- *   -EINTR      WAIT ended by a fatal signal
+ *   -EINTR      WAIT, COMPLETE or REINIT ended by a fatal signal
  *   -EFAULT     bad argument pointer
  *
  * Ids are never 0. CLOSE releases the references the file holds on the
@@ -52,17 +71,28 @@
 
 /* Limits. */
 #define RUNDOWN_MAX_OBJECTS_PER_FILE	1024	/* attached objects per open file */
+#define RUNDOWN_MAX_OBJECTS_PER_USER	4096	/* objects alive per creating euid */
 #define RUNDOWN_MAX_OBJECTS		65536	/* objects alive in the system */
 #define RUNDOWN_COUNT_MAX		0xffffffffULL	/* refs per call and per object */
+
+/* struct rundown_ioc_create.mode: permission bits, owner/group/other. */
+#define RUNDOWN_MODE_MASK	0777
+#define RUNDOWN_MODE_DEFAULT	0600	/* what a mode of 0 means */
 
 /**
  * struct rundown_ioc_create - RUNDOWN_IOC_CREATE
  * @variant: in, RUNDOWN_VARIANT_PLAIN or RUNDOWN_VARIANT_PCPU
+ * @mode: in, permission bits within RUNDOWN_MODE_MASK, or 0 for
+ *        RUNDOWN_MODE_DEFAULT; the object belongs to the caller's
+ *        effective uid and gid
  * @id: out, the object's global id; the creating file is attached to it
+ * @pad: must be zero
  */
 struct rundown_ioc_create {
 	__u32 variant;
+	__u32 mode;
 	__u32 id;
+	__u32 pad;
 };
 
 /**
@@ -127,7 +157,10 @@ struct rundown_ioc_wait {
  * @held_by_file: out, references held through this file
  * @held_total: out, references held through all files
  * @nr_files: out, files attached to the object
- * @pad2: out, zero
+ * @uid: out, the owner: the creator's effective uid, in the caller's user
+ *       namespace (the overflow uid where it has no mapping)
+ * @gid: out, the creator's effective gid, likewise
+ * @mode: out, the permission bits (RUNDOWN_MODE_DEFAULT for a mode of 0)
  */
 struct rundown_ioc_query {
 	__u32 id;
@@ -137,7 +170,9 @@ struct rundown_ioc_query {
 	__u64 held_by_file;
 	__u64 held_total;
 	__u32 nr_files;
-	__u32 pad2;
+	__u32 uid;
+	__u32 gid;
+	__u32 mode;
 };
 
 #define RUNDOWN_IOC_MAGIC	0xB9

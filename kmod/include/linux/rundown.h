@@ -50,18 +50,35 @@
  * Lifetime: the owner initialises the reference before publishing it and
  * must not free it while acquires may still be attempted on it: run it down
  * first, then make sure no one can reach the reference itself any more
- * (module unload, RCU, or the reference living longer than the object).
+ * (RCU, the reference living longer than the object, or module unload).
+ * Two things a wait returning does not promise:
+ *
+ * - That the releasing code has finished running. A release is the last
+ *   access to the reference, but the function that called it (an interrupt
+ *   handler, a timer or work function, a kthread) may still be executing
+ *   its tail when the wait returns. Before unloading the module whose code
+ *   releases, or freeing what that code still touches, quiesce those
+ *   contexts as well: free_irq()/synchronize_irq(), del_timer_sync() or
+ *   hrtimer_cancel(), cancel_work_sync()/flush_workqueue(), kthread_stop().
+ *
+ * - That no other wait is still running. With several waiters at once,
+ *   each returns once the count drains, but the others may still be
+ *   reading the reference: free it only after every wait on it returned
+ *   (have the waiters agree on who frees, e.g. under a lock or with a
+ *   count of their own).
  *
  * Wait may be called several times and from several tasks at once (NT
- * allows neither). Waiting while the same task holds a reference deadlocks;
- * lockdep reports it where the kernel has lockdep. A reference may be
- * released by another task, or from interrupt context, than the one that
- * took it.
+ * allows neither). A reference may be released by another task, on
+ * another CPU, or from interrupt context, than the one that took it.
+ * Waiting while the same task holds a reference deadlocks; lockdep reports
+ * it for references taken with rundown_acquire_owned() (the reference stays
+ * with its task: see the end of this file), and never reports a hand-off.
  *
  * Misuse is reported with WARN_ON_ONCE() and never silently corrupts the
- * count: releasing more than was acquired, reinitialising while references
- * are held or before run-down, and an acquire_many() that would overflow
- * the count (it fails instead).
+ * count: releasing more than was acquired (undone on the plain variant,
+ * without losing a wake-up), reinitialising while references are held or
+ * before run-down, and an acquire_many() that would overflow the count (it
+ * fails instead).
  */
 #ifndef _LINUX_RUNDOWN_H
 #define _LINUX_RUNDOWN_H
@@ -174,14 +191,6 @@ long rundown_wait_timeout(struct rundown_ref *ref, long timeout);
 long rundown_wait_killable_timeout(struct rundown_ref *ref, long timeout);
 void __rundown_release_slow(struct rundown_ref *ref, long count, unsigned long n);
 
-#ifdef CONFIG_DEBUG_LOCK_ALLOC
-void __rundown_dep_acquire(const void *key, unsigned long n);
-void __rundown_dep_release(const void *key, unsigned long n);
-#else
-static inline void __rundown_dep_acquire(const void *key, unsigned long n) { }
-static inline void __rundown_dep_release(const void *key, unsigned long n) { }
-#endif
-
 /**
  * rundown_acquire_many - take @n references unless run-down has begun
  * @ref: the reference
@@ -208,15 +217,23 @@ rundown_acquire_many(struct rundown_ref *ref, unsigned long n)
 	do {
 		if (unlikely(old & RUNDOWN_DYING))
 			return false;
-		if (WARN_ON_ONCE(old > LONG_MAX - add))
+		/*
+		 * Unsigned, so that one comparison catches both an overflow
+		 * (warned) and a negative count, which means that an
+		 * over-release is being undone (__rundown_release_slow()
+		 * reports it): acquires fail until it is, so that every
+		 * release landing meanwhile is of a reference really held.
+		 */
+		if (unlikely((unsigned long)old > LONG_MAX - add)) {
+			WARN_ON_ONCE(old >= 0);
 			return false;
+		}
 		/*
 		 * Acquire ordering pairs with the release store in
 		 * rundown_reinit()/__rundown_init(): the new object the owner
 		 * set up is visible to the successful acquirer.
 		 */
 	} while (!atomic_long_try_cmpxchg_acquire(&ref->count, &old, old + add));
-	__rundown_dep_acquire(ref, n);
 	return true;
 }
 
@@ -239,8 +256,16 @@ static inline bool __must_check rundown_acquire(struct rundown_ref *ref)
  * @n: how many references
  *
  * Wakes the waiters of rundown_wait() when the last reference goes. The
- * references may have been taken by another task or on another CPU.
- * Releasing more than is held is reported and undone.
+ * references may have been taken by another task, on another CPU or in
+ * another context.
+ *
+ * Releasing more than is held (or @n == 0, or above %RUNDOWN_MAX_REFS) is
+ * reported and undone: acquires fail while the undo is under way, and
+ * whatever raced with it (releases, waits) ends as if the bad release
+ * never happened, wake-up included. Should a second over-release race with
+ * the first, both are reported and the count stays negative: acquires
+ * keep failing and waits do not return, rather than return while a
+ * reference may still be held.
  *
  * Context: any, hard interrupt included. Never blocks.
  */
@@ -248,7 +273,8 @@ static inline void rundown_release_many(struct rundown_ref *ref, unsigned long n
 {
 	long count;
 
-	__rundown_dep_release(ref, n);
+	if (WARN_ON_ONCE(n - 1 >= RUNDOWN_MAX_REFS))
+		return;
 	/*
 	 * Fully ordered: the holder's accesses happen before the subtraction
 	 * (pairs with the acquire read of the count in rundown_wait() and its
@@ -541,7 +567,6 @@ rundown_pcpu_acquire_many(struct rundown_pcpu *ref, unsigned long n)
 	}
 	__rundown_pcpu_add(ref, state, (long)n);
 	preempt_enable();
-	__rundown_dep_acquire(ref, n);
 	return true;
 }
 
@@ -578,7 +603,6 @@ static inline void rundown_pcpu_release_many(struct rundown_pcpu *ref,
 {
 	unsigned long state;
 
-	__rundown_dep_release(ref, n);
 	RCU_LOCKDEP_WARN(!rcu_is_watching(), "rundown_pcpu_release() where RCU is not watching");
 	preempt_disable();
 	/*
@@ -605,6 +629,102 @@ static inline void rundown_pcpu_release_many(struct rundown_pcpu *ref,
 static inline void rundown_pcpu_release(struct rundown_pcpu *ref)
 {
 	rundown_pcpu_release_many(ref, 1);
+}
+
+/* ---- references that stay with their task: what lockdep checks ---------- */
+
+/*
+ * Lockdep sees a reference only where its acquirer says that the reference
+ * stays with it: taken by rundown_acquire_owned() (or the cache-aware
+ * rundown_pcpu_acquire_owned()) and dropped by the matching _owned release
+ * in the same task and context, like a read lock. Plain rundown_acquire()
+ * references may be handed to another task or to an interrupt (an I/O
+ * completion, say), so nothing tells whether a waiter still holds them;
+ * lockdep never sees them, and a hand-off is never reported.
+ *
+ * To lockdep an owned reference is a recursive read trylock of the
+ * rundown's map (acquire never blocks and may nest), and every wait takes
+ * the map exclusively and drops it at once. So lockdep reports a wait by a
+ * task that holds an owned reference of the same lockdep class ("possible
+ * recursive locking": the wait can never end), and lock-order cycles
+ * between the locks taken under owned references and the locks held while
+ * waiting. A class is per initialisation site, as for locks; objects that
+ * share one are told apart by giving them their own key (__rundown_init()).
+ * Each owned reference held is one of lockdep's held locks of the task
+ * (at most MAX_LOCK_DEPTH, 48). Nothing of this takes a lock or touches
+ * shared memory of ours: lockdep keeps its held locks per task.
+ */
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+#define __rundown_own(map)	lock_acquire_shared_recursive(map, 0, 1, NULL, _THIS_IP_)
+#define __rundown_disown(map)	lock_release(map, _THIS_IP_)
+#else
+#define __rundown_own(map)	do { } while (0)
+#define __rundown_disown(map)	do { } while (0)
+#endif
+
+/**
+ * rundown_acquire_owned - rundown_acquire() of a reference that stays with the caller
+ * @ref: the reference
+ *
+ * As rundown_acquire(), and tells lockdep that the caller releases the
+ * reference itself, with rundown_release_owned(), in the same task and
+ * context: lockdep then reports a wait for @ref while it is held (and lock
+ * orders that can deadlock against a wait). Without lockdep it is
+ * rundown_acquire().
+ *
+ * Context: any, hard interrupt included. Never blocks. The reference must
+ * not be handed off, nor held across a return to user space.
+ * Return: as rundown_acquire().
+ */
+static inline bool __must_check rundown_acquire_owned(struct rundown_ref *ref)
+{
+	if (!rundown_acquire(ref))
+		return false;
+	__rundown_own(&ref->dep_map);
+	return true;
+}
+
+/**
+ * rundown_release_owned - drop a reference taken by rundown_acquire_owned()
+ * @ref: the reference
+ *
+ * Context: the task and context that took the reference. Never blocks.
+ */
+static inline void rundown_release_owned(struct rundown_ref *ref)
+{
+	/* Before the release: once it is done, the owner may free @ref. */
+	__rundown_disown(&ref->dep_map);
+	rundown_release(ref);
+}
+
+/**
+ * rundown_pcpu_acquire_owned - rundown_pcpu_acquire() of a reference that stays with the caller
+ * @ref: the cache-aware reference
+ *
+ * As rundown_acquire_owned(), for the cache-aware variant.
+ *
+ * Context: any, hard interrupt included. Never blocks. Released by
+ * rundown_pcpu_release_owned() in the same task and context.
+ * Return: as rundown_pcpu_acquire().
+ */
+static inline bool __must_check rundown_pcpu_acquire_owned(struct rundown_pcpu *ref)
+{
+	if (!rundown_pcpu_acquire(ref))
+		return false;
+	__rundown_own(&ref->dep_map);
+	return true;
+}
+
+/**
+ * rundown_pcpu_release_owned - drop a reference taken by rundown_pcpu_acquire_owned()
+ * @ref: the cache-aware reference
+ *
+ * Context: the task and context that took the reference. Never blocks.
+ */
+static inline void rundown_pcpu_release_owned(struct rundown_pcpu *ref)
+{
+	__rundown_disown(&ref->dep_map);
+	rundown_pcpu_release(ref);
 }
 
 #include <linux/rundown_ptr.h>

@@ -58,7 +58,10 @@
  * does nothing (it returns -EBUSY). Readers are never serialised against
  * the replacer or against each other. A replacer that holds the pointer
  * itself (between its own get and put) deadlocks; lockdep reports it as a
- * wait on a rundown the task holds.
+ * wait on a rundown the task holds when the get was rundown_ptr_get_owned()
+ * (or its cache-aware form): the object stays with the task that got it,
+ * as for rundown_acquire_owned(). A plain get may be put by another task
+ * or an interrupt, and lockdep does not see it.
  *
  * An interrupted killable or timed replacement or retirement has done its
  * publishing: the new object (or nothing) is what readers get, and only the
@@ -254,6 +257,44 @@ static inline void rundown_ptr_put(struct rundown_ptr *p, unsigned int token)
 	if (WARN_ON_ONCE(token > 1))
 		return;
 	rundown_release(&p->gen[token]);
+}
+
+/**
+ * rundown_ptr_get_owned - rundown_ptr_get() by a caller that puts it itself
+ * @p: the pointer
+ * @token: where to store the token rundown_ptr_put_owned() needs
+ *
+ * As rundown_ptr_get(), and tells lockdep that the caller puts the object
+ * with rundown_ptr_put_owned() in the same task and context, as
+ * rundown_acquire_owned() does: a replacement or retirement by the task
+ * meanwhile (the wait that could never end) is then reported.
+ *
+ * Context: any, hard interrupt included. Never blocks.
+ * Return: as rundown_ptr_get().
+ */
+static inline void * __must_check
+rundown_ptr_get_owned(struct rundown_ptr *p, unsigned int *token)
+{
+	void *obj = rundown_ptr_get(p, token);
+
+	if (obj)
+		__rundown_own(&p->gen[*token].dep_map);
+	return obj;
+}
+
+/**
+ * rundown_ptr_put_owned - release the object rundown_ptr_get_owned() returned
+ * @p: the pointer
+ * @token: the token that get stored
+ *
+ * Context: the task and context of the get. Never blocks.
+ */
+static inline void rundown_ptr_put_owned(struct rundown_ptr *p,
+					 unsigned int token)
+{
+	if (token <= 1)		/* else rundown_ptr_put() reports it */
+		__rundown_disown(&p->gen[token].dep_map);
+	rundown_ptr_put(p, token);
 }
 
 /**
@@ -478,6 +519,39 @@ static inline void rundown_ptr_pcpu_put(struct rundown_ptr_pcpu *p,
 	if (WARN_ON_ONCE(token > 1))
 		return;
 	rundown_pcpu_release(&p->gen[token]);
+}
+
+/**
+ * rundown_ptr_pcpu_get_owned - rundown_ptr_get_owned() for the cache-aware form
+ * @p: the pointer
+ * @token: where to store the token rundown_ptr_pcpu_put_owned() needs
+ *
+ * Context: any, hard interrupt included. Never blocks.
+ * Return: as rundown_ptr_get().
+ */
+static inline void * __must_check
+rundown_ptr_pcpu_get_owned(struct rundown_ptr_pcpu *p, unsigned int *token)
+{
+	void *obj = rundown_ptr_pcpu_get(p, token);
+
+	if (obj)
+		__rundown_own(&p->gen[*token].dep_map);
+	return obj;
+}
+
+/**
+ * rundown_ptr_pcpu_put_owned - rundown_ptr_put_owned() for the cache-aware form
+ * @p: the pointer
+ * @token: the token that get stored
+ *
+ * Context: the task and context of the get. Never blocks.
+ */
+static inline void rundown_ptr_pcpu_put_owned(struct rundown_ptr_pcpu *p,
+					      unsigned int token)
+{
+	if (token <= 1)		/* else rundown_ptr_pcpu_put() reports it */
+		__rundown_disown(&p->gen[token].dep_map);
+	rundown_ptr_pcpu_put(p, token);
 }
 
 /**
