@@ -567,9 +567,8 @@ private:
 	int n_ = 0;
 };
 
-void list_holders(table* t, const stalled_wait& w) noexcept
+void list_holders(table* t, const stalled_wait& w, symbolizer& names) noexcept
 {
-	symbolizer names;
 	const std::uint64_t now = now_ns();
 	const std::size_t h = home(w.obj);
 	std::size_t shown = 0, more = 0;
@@ -620,6 +619,15 @@ void report(const stalled_wait& w) noexcept
 		std::snprintf(held, sizeof(held), "references held not known yet (before its hand-over)");
 	say("rundown: wait stalled: thread %u (%s) has waited %.1f s for %s %p (%s): %s\n", this_tid(), name,
 	    static_cast<double>(w.waited_ns) / 1e9, w.type, w.obj, w.variant, held);
+	// Where the waiter waits (from our caller on): which part of the
+	// program cannot tear down.
+	symbolizer names;
+	void* frames[k_frames + 1];
+	const int depth = backtrace(frames, static_cast<int>(std::size(frames)));
+	if (depth > 1)
+		say("rundown:   waiting in:\n");
+	for (int f = 1; f < depth; ++f)
+		names.print(frames[f], "rundown:     ");
 	const settings& c = config();
 	if (!c.records) {
 		char secs[32];
@@ -630,7 +638,7 @@ void report(const stalled_wait& w) noexcept
 		    "(RUNDOWN_REF_INIT, a constant-initialised rundown::ref) or before RUNDOWN_DEBUG took effect; "
 		    "set it up with rundown_init()\n");
 	} else {
-		list_holders(c.records, w);
+		list_holders(c.records, w, names);
 	}
 	say("rundown:   the wait goes on; this is reported once per wait\n");
 	pthread_mutex_unlock(&lock);

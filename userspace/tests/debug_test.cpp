@@ -174,6 +174,18 @@ std::string holder(const std::string& report, const std::string& tid)
 	return report.substr(at, end == std::string::npos ? std::string::npos : end + 1 - at);
 }
 
+// The frames the report lists under "waiting in:" (the waiter's stack).
+std::string waiting_in(const std::string& report)
+{
+	const std::size_t at = report.find("rundown:   waiting in:\n");
+	if (at == std::string::npos)
+		return {};
+	std::size_t end = report.find('\n', at);
+	while (end != std::string::npos && report.compare(end + 1, 13, "rundown:     ") == 0)
+		end = report.find('\n', end + 1);
+	return report.substr(at, end == std::string::npos ? std::string::npos : end + 1 - at);
+}
+
 // The report's first line: "rundown: wait stalled: thread T (name) has
 // waited S s for TYPE OBJ (VARIANT): HELD".
 void expect_header(const std::string& report, const run_result& r, const std::string& what)
@@ -222,6 +234,8 @@ TEST(Debug, PlainStallReportsItsHoldersAndTheWaitReturns)
 	EXPECT_TRUE(has(two, ", 2 references, acquired ")) << reports[0];
 	EXPECT_TRUE(has(two, "leaky_acquire_two")) << "the C API's caller is not in the backtrace:\n" << two;
 	EXPECT_EQ(count(reports[0], "rundown:   holder: "), 2U) << reports[0];
+	EXPECT_TRUE(has(waiting_in(reports[0]), "rundown_probe::plain()"))
+		<< "the waiting function is not in the waiter's backtrace:\n" << reports[0];
 	// The second run-down: the first holders' records went with their
 	// releases (made on another thread), the new holder is there.
 	expect_header(reports[1], r, " for rundown_ref " + obj + " (plain, tracked): 1 reference held\n");
@@ -240,6 +254,7 @@ TEST(Debug, PlainStallWithoutTrackingSaysHowToTrack)
 	ASSERT_EQ(reports.size(), 2U);
 	expect_header(reports[0], r, " for rundown_ref " + value(r.out, "obj=") + " (plain): 3 references held\n");
 	EXPECT_TRUE(has(reports[0], k_how_to_track)) << reports[0];
+	EXPECT_TRUE(has(waiting_in(reports[0]), "rundown_probe::plain()")) << reports[0];
 	EXPECT_FALSE(has(r.err, "holder:")) << r.err;
 	EXPECT_EQ(count(r.out, "returned\n"), 2U) << r;
 }

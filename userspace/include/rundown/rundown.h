@@ -100,8 +100,8 @@ struct rundown_ref {
  *  - stall=SECONDS (decimals allowed; 0: off): a wait (also a timed one,
  *    wait_many, and rundown_ptr's replace, retire and reclaim) still
  *    sleeping after SECONDS prints, once, a report on stderr that starts
- *    with "rundown: wait stalled:" (the waiting thread, the object, the
- *    references still held) and goes on waiting;
+ *    with "rundown: wait stalled:" (the waiting thread and its backtrace,
+ *    the object, the references still held) and goes on waiting;
  *  - track: every object initialised from then on records its holders
  *    (thread, references, when, backtrace()), and the report lists them
  *    (stall defaults to 10 seconds then). Tracked objects take their

@@ -67,6 +67,8 @@ using u32_ref = std::atomic_ref<std::uint32_t>;
 // The inline acquire tests bit 0 where it tested the dying bit before, and
 // the inline release tests it instead of comparing the new value with
 // "dying, no holder": an untracked object's fast paths cost what they did.
+// The protocol, tracking included, is modelled in
+// selftests/model/librundown-plain.pml (make check-model).
 inline constexpr std::uint64_t k_trap = 1;       // bit 0
 inline constexpr std::uint64_t k_dying = 2;      // bit 1
 inline constexpr std::uint64_t k_run_down = k_trap | k_dying;
