@@ -79,10 +79,10 @@ check-userspace-fallback: userspace
 
 # The probe, statically linked: natively (CMake) and for aarch64.
 US_CROSS := $(BUILD)/userspace-cross
-US_PROBE_SRCS := $(US_SRC)/src/rundown.cpp $(US_SRC)/src/pcpu.cpp $(US_SRC)/tests/probe.cpp
+US_PROBE_SRCS := $(US_SRC)/src/rundown.cpp $(US_SRC)/src/pcpu.cpp $(US_SRC)/src/debug.cpp $(US_SRC)/tests/probe.cpp
 US_CROSS_FLAGS := -std=c++20 -O2 -Wall -Wextra -Werror -static -pthread -I$(US_SRC)/include
 
-$(US_CROSS)/rundown_probe-aarch64: $(US_PROBE_SRCS) $(wildcard $(US_SRC)/include/rundown/*.h* $(US_SRC)/include/rundown/detail/*.hpp)
+$(US_CROSS)/rundown_probe-aarch64: $(US_PROBE_SRCS) $(wildcard $(US_SRC)/src/*.hpp $(US_SRC)/include/rundown/*.h* $(US_SRC)/include/rundown/detail/*.hpp)
 	@mkdir -p $(US_CROSS)
 	aarch64-linux-gnu-g++ $(US_CROSS_FLAGS) -no-pie -o $@ $(US_PROBE_SRCS)
 

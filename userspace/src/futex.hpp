@@ -14,7 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-namespace rundown::inline abi1::detail {
+namespace rundown::inline abi2::detail {
 
 inline constexpr std::uint64_t k_forever = UINT64_MAX;
 
@@ -87,6 +87,6 @@ inline void cpu_relax() noexcept
 // about to release spares the waiter two context switches.
 inline constexpr int k_spin_rounds = 256;
 
-}  // namespace rundown::inline abi1::detail
+}  // namespace rundown::inline abi2::detail
 
 #endif  // RUNDOWN_SRC_FUTEX_HPP

@@ -15,7 +15,7 @@
 #include <system_error>
 #include <unistd.h>
 
-namespace rundown::inline abi1::kernel {
+namespace rundown::inline abi2::kernel {
 
 static_assert(static_cast<std::uint32_t>(variant::plain) == RUNDOWN_VARIANT_PLAIN);
 static_assert(static_cast<std::uint32_t>(variant::pcpu) == RUNDOWN_VARIANT_PCPU);
@@ -167,4 +167,4 @@ bool handle::is_active() const noexcept { return !(query(fd_, id_).state & RUNDO
 std::uint64_t handle::held_by_handle() const noexcept { return query(fd_, id_).held_by_file; }
 std::uint64_t handle::held_total() const noexcept { return query(fd_, id_).held_total; }
 
-}  // namespace rundown::inline abi1::kernel
+}  // namespace rundown::inline abi2::kernel

@@ -41,6 +41,7 @@
 
 #include <rundown/detail/core.hpp>
 
+#include "debug.hpp"
 #include "futex.hpp"
 
 #include <algorithm>
@@ -59,7 +60,7 @@
 #define RUNDOWN_SYS_RSEQ 0
 #endif
 
-namespace rundown::inline abi1::detail {
+namespace rundown::inline abi2::detail {
 
 #if RUNDOWN_SYS_RSEQ
 // The hand-written constants of detail/rseq.hpp against the system's.
@@ -229,12 +230,33 @@ void pcpu_sweep(rundown_pcpu* p) noexcept
 		pcpu_sweep_locked(p);
 }
 
+const char* pcpu_variant(const rundown_pcpu* p) noexcept
+{
+	switch (p->mode) {
+	case k_mode_rseq:
+		return "cache-aware, rseq protocol";
+	case k_mode_tracked:
+		return "cache-aware, locked protocol, tracked";
+	default:
+		return "cache-aware, locked protocol";
+	}
+}
+
+void pcpu_report(rundown_pcpu* p, std::uint64_t v, const debug::stall_watch& watch) noexcept
+{
+	// The count is exact once the slots were summed in (the hand-over).
+	debug::report({p, "rundown_pcpu", pcpu_variant(p), !(v & k_pc_unswept), v & k_pc_count,
+		       p->mode == k_mode_tracked, 0, watch.waited_ns()});
+}
+
 // Sleep until the run-down of generation @gen is over: drained, or a
 // reinit since (the count went back to 0, or the generation moved on: the
 // owner reinitialised after its wait returned, so ours is over too; the
 // reinit's release stores pair with our acquire loads, [A] through it).
-// 0, or -ETIMEDOUT at @deadline.
-int pcpu_sleep(rundown_pcpu* p, std::uint32_t gen, std::uint64_t deadline, bool spin) noexcept
+// 0, or -ETIMEDOUT at @deadline. @watch reports a stall (its copy here:
+// once per call).
+int pcpu_sleep(rundown_pcpu* p, std::uint32_t gen, std::uint64_t deadline, bool spin,
+	       debug::stall_watch watch) noexcept
 {
 	u64_ref c = central(p);
 	const auto over = [p, gen](std::uint64_t x) {
@@ -249,6 +271,8 @@ int pcpu_sleep(rundown_pcpu* p, std::uint32_t gen, std::uint64_t deadline, bool 
 	while (!over(v)) {
 		if (expired(deadline))
 			return -ETIMEDOUT;
+		if (watch.due())
+			pcpu_report(p, v, watch);
 		if (!(v & k_pc_sleepers)) {
 			// Ask the finisher for a wake. FUTEX_WAIT re-checks the
 			// value under the futex bucket lock, which pairs with
@@ -262,9 +286,9 @@ int pcpu_sleep(rundown_pcpu* p, std::uint32_t gen, std::uint64_t deadline, bool 
 		// when the count is a multiple of 2^32: poll in that
 		// (theoretical) case, as the plain word does.
 		const auto low = static_cast<std::uint32_t>(v);
-		std::uint64_t until = deadline;
+		std::uint64_t until = watch.sleep_until(deadline);
 		if (low == 0)
-			until = std::min(deadline, now_ns() + 1000000U);
+			until = std::min(until, now_ns() + 1000000U);
 		(void)futex_wait(pcpu_futex(p), low, until);
 		v = c.load(std::memory_order_acquire);
 	}
@@ -273,6 +297,7 @@ int pcpu_sleep(rundown_pcpu* p, std::uint32_t gen, std::uint64_t deadline, bool 
 
 int pcpu_wait(rundown_pcpu* p, std::uint64_t deadline, bool spin) noexcept
 {
+	const debug::stall_watch watch = debug::stall_watch::start();
 	const bool won = pcpu_flag(p);
 	// The generation of the run-down we joined, read after the flag: a
 	// reinit between the two only makes us wait for the next run-down.
@@ -282,7 +307,7 @@ int pcpu_wait(rundown_pcpu* p, std::uint64_t deadline, bool spin) noexcept
 			pcpu_fence();
 		pcpu_sweep(p);
 	}
-	return pcpu_sleep(p, gen, deadline, spin);
+	return pcpu_sleep(p, gen, deadline, spin, watch);
 }
 
 // The batch: flag all, one fence, sweep the ones we flagged, then sleep
@@ -293,6 +318,8 @@ constexpr std::size_t k_batch = 4096;
 template <class At>
 void pcpu_wait_many(std::size_t n, At at) noexcept
 {
+	// Each object's stall is timed from the call.
+	const debug::stall_watch watch = debug::stall_watch::start();
 	for (std::size_t first = 0; first < n; first += k_batch) {
 		const std::size_t count = std::min(k_batch, n - first);
 		std::uint64_t won[k_batch / 64] = {};
@@ -312,7 +339,7 @@ void pcpu_wait_many(std::size_t n, At at) noexcept
 	}
 	for (std::size_t i = 0; i < n; ++i) {
 		rundown_pcpu* p = at(i);
-		(void)pcpu_sleep(p, generation(p).load(std::memory_order_acquire), k_forever, true);
+		(void)pcpu_sleep(p, generation(p).load(std::memory_order_acquire), k_forever, true, watch);
 	}
 }
 
@@ -345,6 +372,13 @@ std::uint32_t possible_cpus() noexcept
 	return n;
 }
 
+// The CPU hint of the out-of-line locked protocol.
+unsigned pcpu_any_cpu(const rundown_pcpu* p) noexcept
+{
+	const int cpu = sched_getcpu();
+	return cpu < 0 ? 0U : static_cast<unsigned>(cpu) % p->nr_slots;
+}
+
 // The state of an object whose init failed or that was exited: run down
 // and drained, no slots; acquires fail, waits return at once.
 void pcpu_make_empty(rundown_pcpu* ref) noexcept
@@ -357,7 +391,7 @@ void pcpu_make_empty(rundown_pcpu* ref) noexcept
 
 }  // namespace
 
-}  // namespace rundown::inline abi1::detail
+}  // namespace rundown::inline abi2::detail
 
 // ---------------------------------------------------------------------------
 // The slow paths the inline code calls.
@@ -366,7 +400,7 @@ using namespace rundown::detail;
 
 extern "C" {
 
-void rundown_slow_pcpu_release(rundown_pcpu* p, unsigned long n) noexcept
+void rundown_slow_pcpu_central_release(rundown_pcpu* p, unsigned long n) noexcept
 {
 	// acq_rel: release is [A] for this holder (the count's release
 	// sequence reaches every waiter that reads it drained); acquire, in
@@ -384,10 +418,29 @@ void rundown_slow_pcpu_no_cpu(const rundown_pcpu*) noexcept
 	       "possible CPUs) used the rseq protocol; set RUNDOWN_PCPU_PROTOCOL=locked");
 }
 
-unsigned rundown_slow_pcpu_cpu(const rundown_pcpu* p) noexcept
+// The locked protocol out of line: mode k_mode_locked (no rseq area to read
+// the CPU from), k_mode_tracked, a thread without glibc's registration in
+// mode k_mode_locked_rseq, and an object whose init failed (no slots).
+// A tracked object records its holders here; the record goes before the
+// release's RMW, after which the object may be freed.
+bool rundown_slow_pcpu_acquire(rundown_pcpu* p, unsigned long n) noexcept
 {
-	const int cpu = sched_getcpu();
-	return cpu < 0 ? 0U : static_cast<unsigned>(cpu) % p->nr_slots;
+	if (p->nr_slots == 0)
+		return false;  // init failed, or exited
+	if (!pcpu_locked_acquire(p, pcpu_any_cpu(p), n))
+		return false;
+	if (p->mode == k_mode_tracked)
+		debug::record(p, 0, n, __builtin_return_address(0));
+	return true;
+}
+
+void rundown_slow_pcpu_release(rundown_pcpu* p, unsigned long n) noexcept
+{
+	if (p->nr_slots == 0)
+		misuse("rundown_pcpu_release: more releases than acquires (object not initialised)");
+	if (p->mode == k_mode_tracked)
+		debug::drop(p, 0, n);
+	pcpu_locked_release(p, pcpu_any_cpu(p), n);
 }
 
 // ---------------------------------------------------------------------------
@@ -404,18 +457,23 @@ int rundown_pcpu_init(rundown_pcpu* ref) noexcept
 		return -ENOMEM;
 	}
 	std::memset(mem, 0, bytes);
+	// A new object at this address: whatever records an old one left go.
+	debug::forget(ref);
 	// Not atomic ops: nobody may use the object during init.
 	*ref = rundown_pcpu{};
 	ref->layout = RUNDOWN_LAYOUT_VERSION;
 	ref->slots = static_cast<std::uint64_t*>(mem);
 	ref->rseq_offset = proto.rseq_offset;
 	ref->nr_slots = n;
-	ref->mode = proto.mode;
+	// Holder tracking (RUNDOWN_DEBUG=track) runs the locked protocol, out
+	// of line: the rseq sections have no room for a hook.
+	ref->mode = debug::tracking() ? k_mode_tracked : proto.mode;
 	return 0;
 }
 
 void rundown_pcpu_exit(rundown_pcpu* ref) noexcept
 {
+	debug::forget(ref);
 	std::free(ref->slots);
 	pcpu_make_empty(ref);
 }

@@ -59,7 +59,7 @@ result symbols $rc "exports differ from abi/librundown.symbols: $(cat "$work/sym
 {
 	sed -n 's/^\(RUNDOWN_MUST_CHECK \)\{0,1\}\(const \)\{0,1\}\(void\|bool\|int\|char\|unsigned\)[ *]*\(rundown_[a-z0-9_]*\)(.*/\4/p' \
 		"$src/include/rundown/rundown.h" "$src/include/rundown/ptr.h"
-	sed -n 's/^\(\[\[[^]]*\]\] \)\{0,1\}\(void\|unsigned\) \(rundown_slow_[a-z_]*\)(.*/\3/p' \
+	sed -n 's/^\(\[\[[^]]*\]\] \)\{0,1\}\(void\|bool\|unsigned\) \(rundown_slow_[a-z_]*\)(.*/\3/p' \
 		"$src/include/rundown/detail/core.hpp"
 } | LC_ALL=C sort >"$work/declared"
 grep '^rundown_[a-z0-9_]*$' "$work/symbols.want" >"$work/symbols.c"
@@ -102,7 +102,7 @@ result aarch64 $rc "the headers do not build for aarch64"
 # i386-probe: the cache-aware variant runs there (locked protocol)
 rc=0
 i686-linux-gnu-g++ -std=c++20 -O2 -static -pthread $inc -o "$work/probe-i386" \
-	"$src/src/rundown.cpp" "$src/src/pcpu.cpp" "$src/tests/probe.cpp" &&
+	"$src/src/rundown.cpp" "$src/src/pcpu.cpp" "$src/src/debug.cpp" "$src/tests/probe.cpp" &&
 	out=$("$work/probe-i386") && [ "$out" = "protocol=locked
 ok" ] || rc=1
 result i386-probe $rc "the probe failed on i386: ${out:-}"

@@ -19,7 +19,20 @@
 #    handler jumps back to the instruction that arms the section (stores
 #    the descriptor into rseq_cs), never into the section itself.
 # A binary without any descriptor fails: the fast path was not built.
-# Writes "<passed> <failed>" to COUNT_FILE: one test per binary.
+#
+# And the hot paths of the library's copies of the inline fast paths (the
+# same inline code users compile): from the entry of rundown_acquire,
+# rundown_release, rundown_pcpu_acquire and rundown_pcpu_release to the
+# first return, in address order (the code the compiler laid out as
+# likely), there is no call and no jump out of the function (aarch64:
+# except the one outline-atomics helper a locked RMW is), exactly one
+# locked RMW for the plain ones, none for the cache-aware ones (their rseq
+# sections), and no reference to global data but the cache-aware ones'
+# rseq descriptor (x86-64: rip-relative or absolute operands; aarch64:
+# adrp, literal loads): no process-wide flag is tested. Holder tracking
+# (RUNDOWN_DEBUG=track) and every other slow path must stay off it: an
+# untracked object pays nothing.
+# Writes "<passed> <failed>" to COUNT_FILE: two tests per binary.
 set -u
 count=$1
 shift
@@ -111,12 +124,62 @@ check() { # arch binary
 	return $rc
 }
 
+# check_hot ARCH BINARY: the hot paths (see the top).
+check_hot() {
+	arch=$1 bin=$2
+	case $arch in
+	x86_64)
+		od=objdump
+		locked='^lock[[:space:]]'
+		leave='^(call|jmp)[a-z]*[[:space:]]'
+		helper='^$'
+		global='\(%rip\)|(^[a-z0-9]+[[:space:]]+|,)0x[0-9a-f]+(,|$)'
+		;;
+	aarch64)
+		od=aarch64-linux-gnu-objdump
+		locked='^(ld[a]?xr[bh]?|cas[a-z]*|ldadd[a-z]*|swp[a-z]*)[[:space:]]|^bl[[:space:]]+[0-9a-f]+ <__aarch64_(cas|swp|ldadd|ldclr|ldeor|ldset)[0-9a-z_]*>'
+		leave='^(bl?|br|blr)[[:space:]]'
+		helper='^bl[[:space:]]+[0-9a-f]+ <__aarch64_(cas|swp|ldadd|ldclr|ldeor|ldset)[0-9a-z_]*>'
+		global='^adrp[[:space:]]|^ldr[a-z]*[[:space:]]+[wx][0-9]+, [0-9a-f]+ <'
+		;;
+	esac
+	command -v "$od" >/dev/null && [ -r "$bin" ] || { echo "fastpath: $arch: no $od or $bin"; return 1; }
+	rc=0
+	# function:locked RMWs:global references
+	for spec in rundown_acquire:1:0 rundown_release:1:0 rundown_pcpu_acquire:0:1 rundown_pcpu_release:0:1; do
+		fn=${spec%%:*} want=${spec#*:} globals=${want#*:} want=${want%:*}
+		# "addr<TAB>insn" from the entry to the first ret.
+		body=$("$od" -d --no-show-raw-insn --disassemble="$fn" "$bin" |
+			awk -F'\t' '/^ *[0-9a-f]+:/ { s = $2; for (k = 3; k <= NF; k++) s = s " " $k
+				sub(/^[[:space:]]+/, "", s); print s; if (s ~ /^ret/) exit }')
+		if [ -z "$body" ] || ! echo "$body" | tail -n 1 | grep -q '^ret'; then
+			echo "fastpath: $arch: no $fn, or no return in it"
+			rc=1
+			continue
+		fi
+		got=$(echo "$body" | grep -Ec "$locked")
+		data=$(echo "$body" | sed 's/[[:space:]]*#.*//; s/[[:space:]]*\/\/.*//' | grep -Ec "$global")
+		# Leaving the function: a call, or a jump to another symbol
+		# (a jump inside it names <fn+0x..>).
+		out=$(echo "$body" | grep -E "$leave" | grep -Ev "$helper" | grep -v "<$fn+0x[0-9a-f]*>" || true)
+		if [ "$got" != "$want" ] || [ "$data" != "$globals" ] || [ -n "$out" ]; then
+			echo "fastpath: $arch: $fn's hot path has $got locked RMWs (want $want), $data references to global data (want $globals)${out:+, and leaves the function}:"
+			echo "$body" | sed 's/^/  | /'
+			rc=1
+		fi
+	done
+	[ $rc = 0 ] && echo "fastpath: $arch: hot paths of $(basename "$bin"): no call, no global data, one locked RMW (plain), none (cache-aware)"
+	return $rc
+}
+
 for spec in "$@"; do
-	if check "${spec%%=*}" "${spec#*=}"; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-	fi
+	for test in check check_hot; do
+		if $test "${spec%%=*}" "${spec#*=}"; then
+			passed=$((passed + 1))
+		else
+			failed=$((failed + 1))
+		fi
+	done
 done
 echo "fastpath: $passed passed, $failed failed"
 echo "$passed $failed" >"$count"

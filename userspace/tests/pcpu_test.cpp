@@ -98,15 +98,6 @@ TEST(PcpuProtocol, IsTheExpectedOne)
 // ---------------------------------------------------------------------------
 // The probe in a fresh process, under what must force the fallback.
 
-static std::string probe_path()
-{
-	char self[4096] = {};
-	const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		return {};
-	std::string dir(self, static_cast<std::size_t>(n));
-	return dir.substr(0, dir.rfind('/') + 1) + "rundown_probe";
-}
 
 // A seccomp filter failing system call @nr with ENOSYS, as an old kernel or
 // a container's profile would.
@@ -129,7 +120,7 @@ static std::string run_probe(const char* env, long deny)
 	int out[2];
 	if (pipe(out) != 0)
 		return {};
-	const std::string path = probe_path();
+	const std::string path = sibling_binary("rundown_probe");
 	const pid_t pid = fork();
 	if (pid == 0) {
 		dup2(out[1], 1);

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 //
-// Helpers shared by the test binaries: CPU pinning, iteration scaling.
+// Helpers shared by the test binaries: CPU pinning, iteration scaling, the
+// programs the tests run in fresh processes.
 
 #ifndef RUNDOWN_TESTS_TEST_UTIL_HPP
 #define RUNDOWN_TESTS_TEST_UTIL_HPP
 
 #include <sched.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <string>
 #include <vector>
 
 namespace rundown_test {
@@ -41,6 +44,17 @@ inline std::vector<int> allowed_cpus()
 // a single-CPU machine, where "another CPU" degrades to "another thread").
 inline int first_cpu() { return allowed_cpus().front(); }
 inline int last_cpu() { return allowed_cpus().back(); }
+
+// The path of the program @name next to this test binary ("" without /proc).
+inline std::string sibling_binary(const char* name)
+{
+	char self[4096] = {};
+	const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return {};
+	const std::string path(self, static_cast<std::size_t>(n));
+	return path.substr(0, path.rfind('/') + 1) + name;
+}
 
 // Pin the calling thread to @cpu.
 inline bool pin_self(int cpu)

@@ -25,7 +25,7 @@
 
 #pragma GCC visibility push(default)
 
-namespace rundown::inline abi1::kernel {
+namespace rundown::inline abi2::kernel {
 
 // The device node, "/dev/rundown".
 extern const char* const device_path;
@@ -84,7 +84,7 @@ public:
 	pcpu_ref() : handle(variant::pcpu) {}
 };
 
-}  // namespace rundown::inline abi1::kernel
+}  // namespace rundown::inline abi2::kernel
 
 #pragma GCC visibility pop
 

@@ -62,7 +62,7 @@
 #include <optional>
 #include <utility>
 
-namespace rundown::inline abi1 {
+namespace rundown::inline abi2 {
 
 template <class T, class Gen = ref>
 class ptr {
@@ -252,6 +252,6 @@ private:
 template <class T>
 using pcpu_ptr = ptr<T, pcpu_ref>;
 
-}  // namespace rundown::inline abi1
+}  // namespace rundown::inline abi2
 
 #endif  // RUNDOWN_PTR_HPP

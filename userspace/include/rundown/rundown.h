@@ -56,12 +56,12 @@ extern "C" {
  * The binary interface. The fast paths are inline in the programs built
  * against this header, so the structs' layout and the encoding of their
  * words are part of the ABI: RUNDOWN_ABI_VERSION is librundown.so's soname
- * number (librundown.so.1) and the C++ API's inline namespace (rundown::abi1),
+ * number (librundown.so.2) and the C++ API's inline namespace (rundown::abi2),
  * and goes up whenever either changes (userspace/abi/ records each version's
  * layout; a test fails when it changes without a bump).
  * RUNDOWN_LAYOUT_VERSION is stored in every initialised rundown_pcpu.
  */
-#define RUNDOWN_ABI_VERSION 1
+#define RUNDOWN_ABI_VERSION 2
 #define RUNDOWN_LAYOUT_VERSION 1
 
 /*
@@ -74,12 +74,14 @@ extern "C" {
 
 /**
  * struct rundown_ref - run-down protection, one 64-bit word (NT's EX_RUNDOWN_REF)
- * @count: private; NT layout: bit 0 = run-down in progress (acquires fail),
- *         bits 63..1 = number of references (in units of 2)
+ * @count: private: the number of references and the run-down state (the
+ *         encoding is in <rundown/detail/core.hpp>)
  *
  * Embed it anywhere (8 bytes, 8-aligned); initialise with RUNDOWN_REF_INIT
  * or rundown_init(). It needs no destructor. Touch it only through the
- * functions below: the word is accessed atomically.
+ * functions below: the word is accessed atomically. With holder tracking on
+ * (RUNDOWN_DEBUG=track, see rundown_init()), only objects set up by
+ * rundown_init() or rundown_reinit() are tracked, not RUNDOWN_REF_INIT ones.
  */
 struct rundown_ref {
 	uint64_t count __attribute__((aligned(8)));
@@ -88,9 +90,27 @@ struct rundown_ref {
 /* A live reference: acquires succeed. */
 #define RUNDOWN_REF_INIT { 0 }
 /* Born run down (acquires fail until rundown_reinit), like the kernel's. */
-#define RUNDOWN_REF_INIT_DEAD { 1 }
+#define RUNDOWN_REF_INIT_DEAD { 3 }
 
-/* Initialise (live). Not concurrently with any other call on @ref. */
+/*
+ * Initialise (live). Not concurrently with any other call on @ref.
+ *
+ * RUNDOWN_DEBUG in the environment (read once per process, at load) turns
+ * on librundown's debugging aids, for both variants:
+ *  - stall=SECONDS (decimals allowed; 0: off): a wait (also a timed one,
+ *    wait_many, and rundown_ptr's replace, retire and reclaim) still
+ *    sleeping after SECONDS prints, once, a report on stderr that starts
+ *    with "rundown: wait stalled:" (the waiting thread and its backtrace,
+ *    the object, the references still held) and goes on waiting;
+ *  - track: every object initialised from then on records its holders
+ *    (thread, references, when, backtrace()), and the report lists them
+ *    (stall defaults to 10 seconds then). Tracked objects take their
+ *    acquires and releases out of line (the cache-aware variant on the
+ *    locked protocol): for debugging, not for production.
+ * Unset, nothing changes: no object is tracked and the fast paths never
+ * leave the inline code. Unknown or malformed keys are reported once on
+ * stderr and ignored.
+ */
 void rundown_init(struct rundown_ref *ref) RUNDOWN_NOEXCEPT;
 
 /*

@@ -76,14 +76,18 @@
 //
 // The protocols
 // -------------
-// ref: the NT word. Bit 0 = run-down in progress, count in units of 2.
-// acquire CASes count+2 unless bit 0 is set; release fetch_subs 2; wait CASes
-// 0 -> 1 (no holders) or fetch_ors bit 0, then sleeps on the word's low 32
-// bits until the word is exactly 1. The release that takes the word to 1
-// (bit 0 set, no holders) is the only one that calls FUTEX_WAKE: bit 0 set
-// means a waiter exists, so the release fast path stays one atomic op with
-// no waiter flag of its own.
-//
+// ref: NT's word with a trap bit in front (detail/core.hpp has the bits):
+// bit 0 = trap (leave the inline code), bit 1 = run-down in progress, the
+// count in units of 4. acquire CASes count+4 unless bit 0 is set (then it
+// goes out of line, where it fails while run down); release fetch_subs 4
+// and goes out of line when bit 0 was set. wait fetch_ors bits 0 and 1,
+// then sleeps on the word's low 32 bits until its state is exactly 3 (run
+// down, no holders). The release that takes it there is the only one that
+// calls FUTEX_WAKE: the trap bit set means a waiter exists (or the object
+// tracks its holders, RUNDOWN_DEBUG=track, and every acquire and release is
+// out of line), so the release fast path stays one atomic op with no waiter
+// flag of its own. Model: selftests/model/librundown-plain.pml.
+
 // pcpu_ref, "rseq" protocol (x86-64 and aarch64 with glibc's rseq
 // registration and MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ; the kernel's
 // rundown_pcpu follows the same design with its own tools):
@@ -211,9 +215,9 @@
 
 // Everything lives in the inline namespace rundown::abi<RUNDOWN_ABI_VERSION>:
 // code built against another ABI links against other names.
-static_assert(RUNDOWN_ABI_VERSION == 1, "rename the inline namespace abi1 with RUNDOWN_ABI_VERSION");
+static_assert(RUNDOWN_ABI_VERSION == 2, "rename the inline namespace abi2 with RUNDOWN_ABI_VERSION");
 
-namespace rundown::inline abi1 {
+namespace rundown::inline abi2 {
 
 namespace detail {
 
@@ -277,7 +281,14 @@ private:
 // Plain run-down protection: one 64-bit word.
 class ref : public detail::waits<ref> {
 public:
-	constexpr ref() noexcept = default;
+	// Constant-initialised where it can be (a namespace-scope or static
+	// ref); constructed at run time it goes through rundown_init(), which
+	// turns on holder tracking under RUNDOWN_DEBUG=track.
+	constexpr ref() noexcept
+	{
+		if (!std::is_constant_evaluated())
+			rundown_init(&r_);
+	}
 	ref(const ref&) = delete;
 	ref& operator=(const ref&) = delete;
 
@@ -434,6 +445,6 @@ template <class Ref>
 	return guard<Ref>(r, try_to_acquire, n);
 }
 
-}  // namespace rundown::inline abi1
+}  // namespace rundown::inline abi2
 
 #endif  // RUNDOWN_RUNDOWN_HPP

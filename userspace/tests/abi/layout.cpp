@@ -43,9 +43,12 @@ int main()
 	FIELD(rundown_ptr_pcpu, gen);
 	VALUE(RUNDOWN_ACQUIRE_MAX);
 	VALUE(RUNDOWN_PCPU_STRIDE);
+	VALUE(d::k_trap);
 	VALUE(d::k_dying);
 	VALUE(d::k_bias);
+	VALUE(d::k_tracked);
 	VALUE(d::k_gen_unit);
+	VALUE(d::k_ref_init_dead.count);
 	VALUE(d::k_pc_dying);
 	VALUE(d::k_pc_sleepers);
 	VALUE(d::k_pc_unswept);
@@ -53,6 +56,7 @@ int main()
 	VALUE(d::k_mode_rseq);
 	VALUE(d::k_mode_locked_rseq);
 	VALUE(d::k_mode_locked);
+	VALUE(d::k_mode_tracked);
 	VALUE(d::k_rseq_acquires);
 	VALUE(d::k_rseq_releases);
 	VALUE(d::k_lk_collapsed);

@@ -30,18 +30,23 @@
 // The slow paths, out of line in librundown (src/rundown.cpp, src/pcpu.cpp):
 // exported with C linkage and a rundown_slow_ prefix, so that what inline
 // code calls does not depend on the C++ ABI. Not for use outside this
-// header.
+// header. Objects that track their holders (RUNDOWN_DEBUG=track) take every
+// acquire and release through them: the inline code reaches them only on
+// paths it already left the fast path on (a run-down word, a mode other
+// than the rseq and locked-rseq ones), so untracked objects pay nothing.
 extern "C" {
 #pragma GCC visibility push(default)
 [[noreturn, gnu::cold]] void rundown_slow_misuse(const char* what) noexcept;
+[[gnu::cold]] bool rundown_slow_plain_acquire(rundown_ref* r, unsigned long n) noexcept;
 [[gnu::cold]] void rundown_slow_plain_release(rundown_ref* r, std::uint64_t old, unsigned long n) noexcept;
-[[gnu::cold]] void rundown_slow_pcpu_release(rundown_pcpu* p, unsigned long n) noexcept;
+bool rundown_slow_pcpu_acquire(rundown_pcpu* p, unsigned long n) noexcept;
+void rundown_slow_pcpu_release(rundown_pcpu* p, unsigned long n) noexcept;
+[[gnu::cold]] void rundown_slow_pcpu_central_release(rundown_pcpu* p, unsigned long n) noexcept;
 [[noreturn, gnu::cold]] void rundown_slow_pcpu_no_cpu(const rundown_pcpu* p) noexcept;
-unsigned rundown_slow_pcpu_cpu(const rundown_pcpu* p) noexcept;
 #pragma GCC visibility pop
 }
 
-namespace rundown::inline abi1::detail {
+namespace rundown::inline abi2::detail {
 
 using u64_ref = std::atomic_ref<std::uint64_t>;
 using i64_ref = std::atomic_ref<std::int64_t>;
@@ -50,15 +55,33 @@ using u32_ref = std::atomic_ref<std::uint32_t>;
 [[noreturn]] inline void misuse(const char* what) noexcept { rundown_slow_misuse(what); }
 
 // ---------------------------------------------------------------------------
-// Plain word (NT layout): bit 0 = run-down in progress, count in units of 2
-// in bits 1-32, a generation in bits 33-63 (bumped by reinit, so that a
-// wait that is still running can tell that its run-down is over).
-inline constexpr std::uint64_t k_dying = 1;  // bit 0
-inline constexpr std::uint64_t k_bias = 2;   // one reference
+// Plain word (NT's layout, with a "trap" bit in front):
+//   bit 0       k_trap     acquires and releases leave the inline code: set
+//                          while run down, and always on a tracked object
+//   bit 1       k_dying    run-down in progress: acquires fail
+//   bits 2-33   the count, in units of 4 (k_bias)
+//   bit 34      k_tracked  the object records its holders (RUNDOWN_DEBUG)
+//   bits 35-63  a generation, bumped by reinit, so that a wait that is
+//               still running can tell that its run-down is over (and
+//               the key of a tracked object's holder records)
+// The inline acquire tests bit 0 where it tested the dying bit before, and
+// the inline release tests it instead of comparing the new value with
+// "dying, no holder": an untracked object's fast paths cost what they did.
+// The protocol, tracking included, is modelled in
+// selftests/model/librundown-plain.pml (make check-model).
+inline constexpr std::uint64_t k_trap = 1;       // bit 0
+inline constexpr std::uint64_t k_dying = 2;      // bit 1
+inline constexpr std::uint64_t k_run_down = k_trap | k_dying;
+inline constexpr std::uint64_t k_bias = 4;       // one reference
 inline constexpr std::uint64_t k_word_max = std::uint64_t{RUNDOWN_ACQUIRE_MAX} * k_bias;
-inline constexpr std::uint64_t k_gen_unit = std::uint64_t{1} << 33;
-inline constexpr std::uint64_t k_state = k_gen_unit - 1;  // bit 0 and the count
-static_assert(k_word_max < k_gen_unit);
+inline constexpr std::uint64_t k_tracked = std::uint64_t{1} << 34;
+inline constexpr int k_gen_shift = 35;
+inline constexpr std::uint64_t k_gen_unit = std::uint64_t{1} << k_gen_shift;
+inline constexpr std::uint64_t k_state = k_tracked - 1;  // trap, dying, count
+inline constexpr std::uint64_t k_count = k_state & ~k_run_down;
+static_assert(k_word_max <= k_count);
+inline constexpr rundown_ref k_ref_init_dead = RUNDOWN_REF_INIT_DEAD;
+static_assert(k_ref_init_dead.count == k_run_down, "RUNDOWN_REF_INIT_DEAD is a drained run-down");
 
 inline u64_ref plain_word(rundown_ref* r) noexcept { return u64_ref(r->count); }
 
@@ -73,10 +96,11 @@ inline bool plain_acquire_many(rundown_ref* r, unsigned long n) noexcept
 	u64_ref w = plain_word(r);
 	std::uint64_t old = w.load(std::memory_order_relaxed);
 	do {
-		// Fail once run-down began, or when the total would pass the
-		// limit (the count is at most k_word_max, so no wrap here).
-		if ((old & k_dying) || (old & k_state) > k_word_max - add) [[unlikely]]
-			return false;
+		// Out of line once run-down began (it fails there) or on a
+		// tracked object, and when the total would pass the limit (it
+		// fails there too; the count is at most k_word_max, no wrap).
+		if ((old & k_trap) || (old & k_count) > k_word_max - add) [[unlikely]]
+			return rundown_slow_plain_acquire(r, n);
 		// Success: acquire, pairs with [B] reinit's release CAS.
 		// Failure: relaxed, we only retry with the fresh value.
 	} while (!w.compare_exchange_weak(old, old + add, std::memory_order_acquire,
@@ -91,15 +115,15 @@ inline void plain_release_many(rundown_ref* r, unsigned long n) noexcept
 	if (n == 0)
 		return;
 	// One atomic op. Release: [A], pairs with the waiter's acquire read
-	// of the word == k_dying (wait's fetch_or / load / CAS in
+	// of the word's state == k_run_down (wait's fetch_or / load in
 	// src/rundown.cpp). Later RMWs on the word keep this store in the
 	// release sequence, so the waiter synchronizes with every release.
 	const std::uint64_t old =
 		plain_word(r).fetch_sub(std::uint64_t{n} * k_bias, std::memory_order_release);
-	// Slow path only when this release emptied a word that is being run
-	// down (a waiter exists: wake it) or took more than was held.
-	if (((old - std::uint64_t{n} * k_bias) & k_state) == k_dying || ((old & k_state) >> 1) < n)
-		[[unlikely]]
+	// Slow path only while run down (the release that empties the word
+	// wakes the waiters), on a tracked object, or when it took more than
+	// was held.
+	if ((old & k_trap) || ((old & k_count) >> 2) < n) [[unlikely]]
 		rundown_slow_plain_release(r, old, n);
 }
 
@@ -135,9 +159,11 @@ inline constexpr std::uint64_t k_pc_count = k_pc_unswept - 1;
 inline constexpr std::uint64_t k_pc_bias = (std::uint64_t{1} << 59) | (std::uint64_t{1} << 31);
 
 // rundown_pcpu::mode: the protocol, fixed at init (the process's choice).
+// The inline code runs the first two; the others go out of line.
 inline constexpr std::uint32_t k_mode_rseq = 1;         // rseq sections, membarrier fence
 inline constexpr std::uint32_t k_mode_locked_rseq = 2;  // locked slots, CPU from the rseq area
 inline constexpr std::uint32_t k_mode_locked = 3;       // locked slots, CPU from sched_getcpu()
+inline constexpr std::uint32_t k_mode_tracked = 4;      // locked slots, holders recorded
 
 // A slot of the rseq protocol counts acquires in its word 0 and releases
 // in its word 1 (both modular; held = the sums' difference).
@@ -155,28 +181,22 @@ inline u64_ref pcpu_slot(rundown_pcpu* p, unsigned cpu) noexcept
 	return u64_ref(p->slots[static_cast<std::size_t>(cpu) * k_slot_words]);
 }
 
-// The CPU this thread runs on, for the locked protocol: only a hint (the
-// thread may migrate right after; correctness never depends on it).
-inline unsigned pcpu_locked_cpu(const rundown_pcpu* p) noexcept
+// The CPU this thread runs on, from glibc's rseq area, for the locked
+// protocol: only a hint (the thread may migrate right after; correctness
+// never depends on it). At or above nr_slots for a thread without the
+// registration. Only in mode k_mode_locked_rseq (p->rseq_offset is set).
+inline std::uint32_t pcpu_rseq_cpu(const rundown_pcpu* p) noexcept
 {
-	if constexpr (k_rseq_arch) {
-		if (p->mode == k_mode_locked_rseq) [[likely]] {
-			auto* id = reinterpret_cast<std::uint32_t*>(static_cast<char*>(__builtin_thread_pointer()) +
-								    p->rseq_offset + k_rseq_cpu_id_offset);
-			// Written by the kernel on migration; relaxed: a hint.
-			const std::uint32_t cpu = u32_ref(*id).load(std::memory_order_relaxed);
-			if (cpu < p->nr_slots) [[likely]]
-				return cpu;
-		}
-	}
-	return rundown_slow_pcpu_cpu(p);
+	auto* id = reinterpret_cast<std::uint32_t*>(static_cast<char*>(__builtin_thread_pointer()) +
+						    p->rseq_offset + k_rseq_cpu_id_offset);
+	// Written by the kernel on migration; relaxed: a hint.
+	return u32_ref(*id).load(std::memory_order_relaxed);
 }
 
-inline bool pcpu_locked_acquire(rundown_pcpu* p, unsigned long n) noexcept
+// The locked protocol's acquire on slot @cpu (< nr_slots).
+inline bool pcpu_locked_acquire(rundown_pcpu* p, unsigned cpu, unsigned long n) noexcept
 {
-	if (p->nr_slots == 0) [[unlikely]]
-		return false;  // init failed, or exited
-	u64_ref s = pcpu_slot(p, pcpu_locked_cpu(p));
+	u64_ref s = pcpu_slot(p, cpu);
 	const std::uint64_t add = std::uint64_t{n} * k_lk_unit;
 	std::uint64_t old = s.load(std::memory_order_relaxed);
 	do {
@@ -188,16 +208,15 @@ inline bool pcpu_locked_acquire(rundown_pcpu* p, unsigned long n) noexcept
 	return true;
 }
 
-inline void pcpu_locked_release(rundown_pcpu* p, unsigned long n) noexcept
+// The locked protocol's release on slot @cpu (< nr_slots).
+inline void pcpu_locked_release(rundown_pcpu* p, unsigned cpu, unsigned long n) noexcept
 {
-	if (p->nr_slots == 0) [[unlikely]]
-		misuse("rundown_pcpu_release: more releases than acquires (object not initialised)");
 	// Release: [A], pairs with the sweep's acquire exchange of this slot
 	// (or, on a collapsed slot, through the central count).
-	const std::uint64_t old = pcpu_slot(p, pcpu_locked_cpu(p))
-					  .fetch_sub(std::uint64_t{n} * k_lk_unit, std::memory_order_release);
+	const std::uint64_t old =
+		pcpu_slot(p, cpu).fetch_sub(std::uint64_t{n} * k_lk_unit, std::memory_order_release);
 	if (old & k_lk_collapsed) [[unlikely]]
-		rundown_slow_pcpu_release(p, n);
+		rundown_slow_pcpu_central_release(p, n);
 }
 
 inline bool pcpu_acquire_many(rundown_pcpu* p, unsigned long n) noexcept
@@ -214,8 +233,15 @@ inline bool pcpu_acquire_many(rundown_pcpu* p, unsigned long n) noexcept
 				return false;
 			rundown_slow_pcpu_no_cpu(p);
 		}
+		if (p->mode == k_mode_locked_rseq) [[likely]] {
+			const std::uint32_t cpu = pcpu_rseq_cpu(p);
+			if (cpu < p->nr_slots) [[likely]]
+				return pcpu_locked_acquire(p, cpu, n);
+		}
 	}
-	return pcpu_locked_acquire(p, n);
+	// The locked protocol without the rseq area's CPU number, a tracked
+	// object, one whose init failed: out of line.
+	return rundown_slow_pcpu_acquire(p, n);
 }
 
 inline bool pcpu_acquire(rundown_pcpu* p) noexcept { return pcpu_acquire_many(p, 1); }
@@ -234,13 +260,20 @@ inline void pcpu_release_many(rundown_pcpu* p, unsigned long n) noexcept
 			if (o == rseq_outcome::committed) [[likely]]
 				return;
 			if (o == rseq_outcome::flagged) {
-				rundown_slow_pcpu_release(p, n);
+				rundown_slow_pcpu_central_release(p, n);
 				return;
 			}
 			rundown_slow_pcpu_no_cpu(p);
 		}
+		if (p->mode == k_mode_locked_rseq) [[likely]] {
+			const std::uint32_t cpu = pcpu_rseq_cpu(p);
+			if (cpu < p->nr_slots) [[likely]] {
+				pcpu_locked_release(p, cpu, n);
+				return;
+			}
+		}
 	}
-	pcpu_locked_release(p, n);
+	rundown_slow_pcpu_release(p, n);
 }
 
 inline void pcpu_release(rundown_pcpu* p) noexcept { pcpu_release_many(p, 1); }
@@ -252,6 +285,6 @@ inline bool pcpu_is_active(const rundown_pcpu* p) noexcept
 	return u64_ref(const_cast<std::uint64_t&>(p->count)).load(std::memory_order_relaxed) == 0;
 }
 
-}  // namespace rundown::inline abi1::detail
+}  // namespace rundown::inline abi2::detail
 
 #endif  // RUNDOWN_DETAIL_CORE_HPP

@@ -42,7 +42,7 @@
 #include <cerrno>
 #include <cstdint>
 
-namespace rundown::inline abi1::detail {
+namespace rundown::inline abi2::detail {
 
 inline constexpr std::uint64_t k_ptr_forever = UINT64_MAX;
 inline constexpr std::uint32_t k_ptr_busy = 1;     // a replace, retire or reclaim runs
@@ -196,6 +196,6 @@ inline void ptr_core_init(rundown_ptr_core* c) noexcept
 	c->reserved = 0;
 }
 
-}  // namespace rundown::inline abi1::detail
+}  // namespace rundown::inline abi2::detail
 
 #endif  // RUNDOWN_DETAIL_PTR_CORE_HPP

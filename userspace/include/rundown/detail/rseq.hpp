@@ -38,7 +38,7 @@
 
 #include <cstdint>
 
-namespace rundown::inline abi1::detail {
+namespace rundown::inline abi2::detail {
 
 #if defined(__linux__) && \
 	(defined(__x86_64__) || (defined(__aarch64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__))
@@ -166,6 +166,6 @@ inline rseq_outcome rseq_slot_add(rundown_pcpu*, std::uint64_t) noexcept
 
 #undef RUNDOWN_DETAIL_RSEQ_CS
 
-}  // namespace rundown::inline abi1::detail
+}  // namespace rundown::inline abi2::detail
 
 #endif  // RUNDOWN_DETAIL_RSEQ_HPP
