@@ -101,7 +101,7 @@ define rundown-populate
 	cp $(ROOT)/Kbuild $(1)/Kbuild.full
 	printf '%s\n' '# SPDX-License-Identifier: GPL-2.0' \
 		'# Written by kmod/install.mk: rundown.ko alone, for make install and DKMS.' \
-		'include $$(src)/Kbuild.full' 'obj-m := rundown.o' > $(1)/Kbuild
+		'include $$(src)/Kbuild.full' 'obj-m := rundown.o' 'always-y :=' > $(1)/Kbuild
 endef
 
 install-build:
