@@ -209,6 +209,15 @@ void expect_only_reports(const run_result& r, std::size_t n)
 	EXPECT_EQ(joined, r.err) << "stderr holds more than the reports";
 }
 
+// The probe ended well and its stderr holds @n whole reports and nothing
+// else: the reports.
+std::vector<std::string> only_reports(const run_result& r, std::size_t n)
+{
+	EXPECT_TRUE(r.ok()) << r;
+	expect_only_reports(r, n);
+	return reports_in(r.err);
+}
+
 constexpr const char* k_track = "stall=0.3,track";
 constexpr const char* k_no_track = "stall=0.3";
 constexpr const char* k_how_to_track =
@@ -221,10 +230,8 @@ std::string pcpu_protocol() { return std::string(rundown_pcpu_protocol()) + " pr
 TEST(Debug, PlainStallReportsItsHoldersAndTheWaitReturns)
 {
 	const run_result r = run_debug_probe({"plain"}, k_track);
-	ASSERT_TRUE(r.ok()) << r;
-	expect_only_reports(r, 2);
-	const std::vector<std::string> reports = reports_in(r.err);
-	ASSERT_EQ(reports.size(), 2U);
+	const std::vector<std::string> reports = only_reports(r, 2);
+	ASSERT_EQ(reports.size(), 2U) << r;
 	const std::string obj = value(r.out, "obj=");
 	expect_header(reports[0], r, " for rundown_ref " + obj + " (plain, tracked): 3 references held\n");
 	const std::string one = holder(reports[0], value(r.out, "holder one="));
@@ -248,10 +255,8 @@ TEST(Debug, PlainStallReportsItsHoldersAndTheWaitReturns)
 TEST(Debug, PlainStallWithoutTrackingSaysHowToTrack)
 {
 	const run_result r = run_debug_probe({"plain"}, k_no_track);
-	ASSERT_TRUE(r.ok()) << r;
-	expect_only_reports(r, 2);
-	const std::vector<std::string> reports = reports_in(r.err);
-	ASSERT_EQ(reports.size(), 2U);
+	const std::vector<std::string> reports = only_reports(r, 2);
+	ASSERT_EQ(reports.size(), 2U) << r;
 	expect_header(reports[0], r, " for rundown_ref " + value(r.out, "obj=") + " (plain): 3 references held\n");
 	EXPECT_TRUE(has(reports[0], k_how_to_track)) << reports[0];
 	EXPECT_TRUE(has(waiting_in(reports[0]), "rundown_probe::plain()")) << reports[0];
@@ -262,10 +267,8 @@ TEST(Debug, PlainStallWithoutTrackingSaysHowToTrack)
 TEST(Debug, PcpuStallReportsItsHoldersAndTheWaitReturns)
 {
 	const run_result r = run_debug_probe({"pcpu"}, k_track);
-	ASSERT_TRUE(r.ok()) << r;
-	expect_only_reports(r, 1);
-	const std::vector<std::string> reports = reports_in(r.err);
-	ASSERT_EQ(reports.size(), 1U);
+	const std::vector<std::string> reports = only_reports(r, 1);
+	ASSERT_EQ(reports.size(), 1U) << r;
 	// Tracked objects run the locked protocol: the count is known once
 	// the waiter's sweep handed it over, which it did before sleeping.
 	expect_header(reports[0], r,
@@ -280,10 +283,8 @@ TEST(Debug, PcpuStallReportsItsHoldersAndTheWaitReturns)
 TEST(Debug, PcpuStallWithoutTrackingCountsAfterTheHandOver)
 {
 	const run_result r = run_debug_probe({"pcpu"}, k_no_track);
-	ASSERT_TRUE(r.ok()) << r;
-	expect_only_reports(r, 1);
-	const std::vector<std::string> reports = reports_in(r.err);
-	ASSERT_EQ(reports.size(), 1U);
+	const std::vector<std::string> reports = only_reports(r, 1);
+	ASSERT_EQ(reports.size(), 1U) << r;
 	// The process's own protocol (rseq unless the environment or the
 	// build forbids it, as this process's does).
 	expect_header(reports[0], r,
@@ -296,10 +297,8 @@ TEST(Debug, PcpuStallWithoutTrackingCountsAfterTheHandOver)
 TEST(Debug, WaitManyReportsTheObjectStillHeld)
 {
 	const run_result r = run_debug_probe({"pcpu-many"}, k_track);
-	ASSERT_TRUE(r.ok()) << r;
-	expect_only_reports(r, 1);
-	const std::vector<std::string> reports = reports_in(r.err);
-	ASSERT_EQ(reports.size(), 1U);
+	const std::vector<std::string> reports = only_reports(r, 1);
+	ASSERT_EQ(reports.size(), 1U) << r;
 	expect_header(reports[0], r, " for rundown_pcpu " + value(r.out, "obj=") + " (cache-aware, locked protocol, tracked): 2 references held\n");
 	EXPECT_TRUE(has(holder(reports[0], value(r.out, "holder pcpu=")), "leaky_pcpu_acquire")) << reports[0];
 }
@@ -307,10 +306,8 @@ TEST(Debug, WaitManyReportsTheObjectStillHeld)
 TEST(Debug, PtrReplaceStallNamesTheReader)
 {
 	const run_result r = run_debug_probe({"ptr"}, k_track);
-	ASSERT_TRUE(r.ok()) << r;
-	expect_only_reports(r, 1);
-	const std::vector<std::string> reports = reports_in(r.err);
-	ASSERT_EQ(reports.size(), 1U);
+	const std::vector<std::string> reports = only_reports(r, 1);
+	ASSERT_EQ(reports.size(), 1U) << r;
 	// The generation being run down, inside the pointer.
 	expect_header(reports[0], r, " (plain, tracked): 1 reference held\n");
 	const std::string h = holder(reports[0], value(r.out, "holder reader="));
