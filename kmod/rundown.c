@@ -187,12 +187,13 @@ static long rundown_held(void *data)
 	return (atomic_long_read(&ref->count) & ~RUNDOWN_DYING) / RUNDOWN_BIAS;
 }
 
+/* @what: the caller's name, for a stalled-wait report. */
 static long __rundown_wait(struct rundown_ref *ref, unsigned int state,
-			   long timeout)
+			   long timeout, const char *what)
 {
 	struct rundown_sleeper s = {
 		.var = &ref->count, .drained = rundown_drained,
-		.held = rundown_held, .ref = ref, .what = "rundown_wait",
+		.held = rundown_held, .ref = ref, .what = what,
 	};
 	u64 start = rundown_wait_clock();
 	long old = 0, ret;
@@ -236,7 +237,7 @@ static long __rundown_wait(struct rundown_ref *ref, unsigned int state,
  */
 void rundown_wait(struct rundown_ref *ref)
 {
-	__rundown_wait(ref, TASK_UNINTERRUPTIBLE, MAX_SCHEDULE_TIMEOUT);
+	__rundown_wait(ref, TASK_UNINTERRUPTIBLE, MAX_SCHEDULE_TIMEOUT, __func__);
 }
 EXPORT_SYMBOL_GPL(rundown_wait);
 
@@ -251,7 +252,7 @@ EXPORT_SYMBOL_GPL(rundown_wait);
  */
 int rundown_wait_killable(struct rundown_ref *ref)
 {
-	long ret = __rundown_wait(ref, TASK_KILLABLE, MAX_SCHEDULE_TIMEOUT);
+	long ret = __rundown_wait(ref, TASK_KILLABLE, MAX_SCHEDULE_TIMEOUT, __func__);
 
 	return ret < 0 ? -EINTR : 0;
 }
@@ -271,7 +272,7 @@ EXPORT_SYMBOL_GPL(rundown_wait_killable);
  */
 long rundown_wait_timeout(struct rundown_ref *ref, long timeout)
 {
-	return __rundown_wait(ref, TASK_UNINTERRUPTIBLE, timeout);
+	return __rundown_wait(ref, TASK_UNINTERRUPTIBLE, timeout, __func__);
 }
 EXPORT_SYMBOL_GPL(rundown_wait_timeout);
 
@@ -287,7 +288,7 @@ EXPORT_SYMBOL_GPL(rundown_wait_timeout);
  */
 long rundown_wait_killable_timeout(struct rundown_ref *ref, long timeout)
 {
-	long ret = __rundown_wait(ref, TASK_KILLABLE, timeout);
+	long ret = __rundown_wait(ref, TASK_KILLABLE, timeout, __func__);
 
 	return ret < 0 ? -EINTR : ret;
 }
@@ -640,10 +641,11 @@ static struct rundown_sleeper rundown_pcpu_sleeper(struct rundown_pcpu *ref,
 	};
 }
 
+/* @what: the caller's name, for a stalled-wait report. */
 static long __rundown_pcpu_wait(struct rundown_pcpu *ref, unsigned int state,
-				long timeout)
+				long timeout, const char *what)
 {
-	struct rundown_sleeper s = rundown_pcpu_sleeper(ref, "rundown_pcpu_wait");
+	struct rundown_sleeper s = rundown_pcpu_sleeper(ref, what);
 	u64 start = rundown_wait_clock();
 	long found = -1, ret;
 
@@ -673,7 +675,7 @@ static long __rundown_pcpu_wait(struct rundown_pcpu *ref, unsigned int state,
  */
 void rundown_pcpu_wait(struct rundown_pcpu *ref)
 {
-	__rundown_pcpu_wait(ref, TASK_UNINTERRUPTIBLE, MAX_SCHEDULE_TIMEOUT);
+	__rundown_pcpu_wait(ref, TASK_UNINTERRUPTIBLE, MAX_SCHEDULE_TIMEOUT, __func__);
 }
 EXPORT_SYMBOL_GPL(rundown_pcpu_wait);
 
@@ -689,7 +691,7 @@ EXPORT_SYMBOL_GPL(rundown_pcpu_wait);
  */
 int rundown_pcpu_wait_killable(struct rundown_pcpu *ref)
 {
-	long ret = __rundown_pcpu_wait(ref, TASK_KILLABLE, MAX_SCHEDULE_TIMEOUT);
+	long ret = __rundown_pcpu_wait(ref, TASK_KILLABLE, MAX_SCHEDULE_TIMEOUT, __func__);
 
 	return ret < 0 ? -EINTR : 0;
 }
@@ -707,7 +709,7 @@ EXPORT_SYMBOL_GPL(rundown_pcpu_wait_killable);
  */
 long rundown_pcpu_wait_timeout(struct rundown_pcpu *ref, long timeout)
 {
-	return __rundown_pcpu_wait(ref, TASK_UNINTERRUPTIBLE, timeout);
+	return __rundown_pcpu_wait(ref, TASK_UNINTERRUPTIBLE, timeout, __func__);
 }
 EXPORT_SYMBOL_GPL(rundown_pcpu_wait_timeout);
 
@@ -721,7 +723,7 @@ EXPORT_SYMBOL_GPL(rundown_pcpu_wait_timeout);
  */
 long rundown_pcpu_wait_killable_timeout(struct rundown_pcpu *ref, long timeout)
 {
-	long ret = __rundown_pcpu_wait(ref, TASK_KILLABLE, timeout);
+	long ret = __rundown_pcpu_wait(ref, TASK_KILLABLE, timeout, __func__);
 
 	return ret < 0 ? -EINTR : ret;
 }

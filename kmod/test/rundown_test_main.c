@@ -1248,6 +1248,29 @@ static noinline bool rundown_test_leaky_acquire(struct rd *r)
 	return r->pcpu ? rundown_pcpu_acquire(r->p) : rundown_acquire(&r->ref);
 }
 
+/*
+ * The stalled waiter: stall=1 waits with rd_wait(), stall=2 with the
+ * killable timed form (reports cover every wait), which must then return
+ * the time left.
+ */
+static int stall_waiter_fn(void *data)
+{
+	struct worker *w = data;
+	long left;
+
+	complete(&w->started);
+	if (stall == 2) {
+		left = w->r->pcpu ?
+			rundown_pcpu_wait_killable_timeout(w->r->p, 60 * HZ) :
+			rundown_wait_killable_timeout(&w->r->ref, 60 * HZ);
+		EXPECT(left > 0);
+	} else {
+		rd_wait(w->r);
+	}
+	worker_park(w);
+	return 0;
+}
+
 static void t_stall_report(struct rd *r)
 {
 	struct worker *w;
@@ -1256,7 +1279,7 @@ static void t_stall_report(struct rd *r)
 		EXPECT(!(r->pcpu ? rundown_pcpu_track(r->p, true) :
 			 rundown_track(&r->ref, true)));
 	EXPECT(rundown_test_leaky_acquire(r));
-	w = worker_start(plain_waiter_fn, r, -1, NULL);
+	w = worker_start(stall_waiter_fn, r, -1, NULL);
 	EXPECT(w);
 	pr_info("stall: %s holding\n", rd_variant_names[r->variant]);
 	msleep(stall_ms);

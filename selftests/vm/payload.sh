@@ -155,7 +155,11 @@ for mode in 1 2; do
 	check "stall=$mode: the reports name the holder" \
 		[ "$(grep -A24 'rundown: wait stalled: ' /tmp/stall.log | grep -c 'at rundown_test_leaky_acquire')" = 2 ]
 	check "stall=$mode: the reports show where the waiter waits" \
-		[ "$(grep -A17 'rundown:   waiting in:' /tmp/stall.log | grep -c 'rundown:     plain_waiter_fn+')" = 2 ]
+		[ "$(grep -A17 'rundown:   waiting in:' /tmp/stall.log | grep -c 'rundown:     stall_waiter_fn+')" = 2 ]
+	# stall=1 waits with rundown_wait(), stall=2 with the killable timed form.
+	form=; [ "$mode" = 2 ] && form=_killable_timeout
+	check "stall=$mode: the reports name the wait (rundown_wait$form, rundown_pcpu_wait$form)" \
+		[ "$(grep -c " in rundown_wait$form(.*still held" /tmp/stall.log) $(grep -c " in rundown_pcpu_wait$form(.*still held" /tmp/stall.log)" = "1 1" ]
 	check "stall=$mode: one reference still held" \
 		[ "$(grep -c 'wait stalled: .*: 1 reference(s) still held' /tmp/stall.log)" = 2 ]
 	check "stall=$mode: no record left" sh -c "! grep -q '^object' $D/holders"
