@@ -275,8 +275,11 @@ EXPORT_SYMBOL_GPL(__rundown_debug_acquired);
  * @n: references released
  *
  * Takes them from the newest record of the releasing task, then from the
- * oldest records of the object. A release of untracked references (taken
- * before tracking was on, or lost) finds nothing to drop.
+ * oldest records of the object. A release carries no identity: releasing
+ * an untracked reference (taken before tracking was on, or lost) drops a
+ * record of another holder of the object if it has one. The counts stay
+ * right (the report shows as many untracked references as there are),
+ * only the attribution may be off.
  *
  * Called by the release fast paths through rundown_debug_key only, before
  * the release itself, so that a record never outlives its reference.
