@@ -626,17 +626,20 @@ out_unlock:
 }
 
 /*
- * Relative nanoseconds to jiffies for a wait, rounded up so that a wait
- * never ends early. Anything too long for the timer wheel to express (see
- * MAX_JIFFY_OFFSET) waits forever.
+ * Relative nanoseconds to jiffies for a wait, rounded up, plus one: a
+ * timeout of n jiffies ends at the n-th tick from now, and the first of
+ * those ticks may come at once (msleep() adds the same one), so that a
+ * wait never ends early. 0 stays 0 (poll). Anything too long for the timer
+ * wheel to express (see MAX_JIFFY_OFFSET) waits forever.
  */
 static long rundown_ns_to_jiffies(u64 ns)
 {
 	u32 rem;
 	u64 j = div_u64_rem(ns, TICK_NSEC, &rem);
 
-	if (rem)
-		j++;
+	if (!ns)
+		return 0;
+	j += rem ? 2 : 1;
 	if (j >= (u64)MAX_JIFFY_OFFSET)
 		return MAX_SCHEDULE_TIMEOUT;
 	return j;
