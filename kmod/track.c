@@ -533,11 +533,21 @@ static unsigned long rundown_track_collect(const void *ref,
 	return total;
 }
 
+/* A stack, one frame a line, below the line before it. */
+static void rundown_say_stack(struct rundown_sink *s, const unsigned long *entries,
+			      unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		rundown_say(s, "    %pS\n", (void *)entries[i]);
+}
+
 static void rundown_report_holder(struct rundown_sink *s,
 				  const struct rundown_holder *h, u64 now)
 {
-	unsigned long *entries;
-	unsigned int i, nr = 0;
+	unsigned long *entries = NULL;
+	unsigned int nr = 0;
 
 	rundown_say(s,
 		    "  holder: %lu reference(s) taken by %s[%d] on CPU %d (%s), %llu ms ago, at %pS\n",
@@ -546,8 +556,7 @@ static void rundown_report_holder(struct rundown_sink *s,
 		    div_u64(now - h->since, NSEC_PER_MSEC), (void *)h->ip);
 	if (IS_ENABLED(CONFIG_STACKDEPOT) && h->stack)
 		nr = stack_depot_fetch(h->stack, &entries);
-	for (i = 0; i < nr; i++)
-		rundown_say(s, "    %pS\n", (void *)entries[i]);
+	rundown_say_stack(s, entries, nr);
 }
 
 /*
@@ -597,7 +606,7 @@ void rundown_report_stall(const void *ref, const char *what, long held,
 {
 	struct rundown_sink s = { };
 	unsigned long entries[RUNDOWN_TRACK_DEPTH];
-	unsigned int i, nr;
+	unsigned int nr;
 
 	pr_warn("wait stalled: %s[%d] has waited %u s in %s(%p): %ld reference(s) still held\n",
 		current->comm, task_pid_nr(current), jiffies_to_msecs(waited) / 1000,
@@ -605,9 +614,8 @@ void rundown_report_stall(const void *ref, const char *what, long held,
 	/* Where the waiter waits: which driver cannot unload. */
 	nr = rundown_save_stack(entries, ARRAY_SIZE(entries));
 	if (nr)
-		pr_warn("  waiting in:\n");
-	for (i = 0; i < nr; i++)
-		pr_warn("    %pS\n", (void *)entries[i]);
+		rundown_say(&s, "  waiting in:\n");
+	rundown_say_stack(&s, entries, nr);
 	rundown_report_holders(&s, ref, held);
 }
 

@@ -162,10 +162,10 @@ std::string value(const std::string& out, const std::string& key)
 	return out.substr(from, out.find_first_of(" \n", from) - from);
 }
 
-// The lines of @report about holder thread @tid: its line and its frames.
-std::string holder(const std::string& report, const std::string& tid)
+// The line of @report that starts with @head and the frame lines under it.
+std::string block(const std::string& report, const std::string& head)
 {
-	const std::size_t at = report.find("rundown:   holder: thread " + tid + " (");
+	const std::size_t at = report.find(head);
 	if (at == std::string::npos)
 		return {};
 	std::size_t end = report.find('\n', at);
@@ -174,17 +174,14 @@ std::string holder(const std::string& report, const std::string& tid)
 	return report.substr(at, end == std::string::npos ? std::string::npos : end + 1 - at);
 }
 
-// The frames the report lists under "waiting in:" (the waiter's stack).
-std::string waiting_in(const std::string& report)
+// The lines of @report about holder thread @tid: its line and its frames.
+std::string holder(const std::string& report, const std::string& tid)
 {
-	const std::size_t at = report.find("rundown:   waiting in:\n");
-	if (at == std::string::npos)
-		return {};
-	std::size_t end = report.find('\n', at);
-	while (end != std::string::npos && report.compare(end + 1, 13, "rundown:     ") == 0)
-		end = report.find('\n', end + 1);
-	return report.substr(at, end == std::string::npos ? std::string::npos : end + 1 - at);
+	return block(report, "rundown:   holder: thread " + tid + " (");
 }
+
+// The frames the report lists under "waiting in:" (the waiter's stack).
+std::string waiting_in(const std::string& report) { return block(report, "rundown:   waiting in:\n"); }
 
 // The report's first line: "rundown: wait stalled: thread T (name) has
 // waited S s for TYPE OBJ (VARIANT): HELD".
